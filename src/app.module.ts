@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { EnvelopeInterceptor } from './common/interceptors/envelope.interceptor';
+import { loggerOptions } from './common/logging/logger.options';
+import { AppThrottlerGuard } from './common/throttling/app-throttler.guard';
+import { ThrottlingModule } from './common/throttling/throttling.module';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { HealthModule } from './modules/health/health.module';
+import { QueuesModule } from './queues/queues.module';
+import { RedisModule } from './redis/redis.module';
+import { WorkersModule } from './workers.module';
+
+/** Infrastructure every process needs: config, logs, PostgreSQL, Redis, metrics. */
+export function coreImports(config: AppConfig) {
+  return [
+    AppConfigModule.register(config),
+    LoggerModule.forRoot(loggerOptions(config)),
+    DatabaseModule,
+    RedisModule,
+    QueuesModule,
+    MetricsModule,
+  ];
+}
+
+/** The HTTP application. Guards run in the order listed: authentication, throttling, permissions. */
+@Module({})
+export class AppModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...coreImports(config),
+        ThrottlingModule,
+        HealthModule,
+        ...(config.role === 'all' ? [WorkersModule] : []),
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

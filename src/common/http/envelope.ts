@@ -1,0 +1,44 @@
+import { ErrorCode } from '../errors/error-code';
+import { ErrorDetails } from '../errors/app-error';
+
+export interface OffsetPagination {
+  limit: number;
+  offset: number;
+  total: number;
+  hasMore: boolean;
+}
+
+export interface CursorPagination {
+  limit: number;
+  nextCursor: string | null;
+}
+
+export interface EnvelopeMeta {
+  requestId: string;
+  timestamp: string;
+  pagination?: OffsetPagination | CursorPagination;
+}
+
+export interface SuccessEnvelope<T> {
+  success: true;
+  data: T;
+  meta: EnvelopeMeta;
+}
+
+export interface ErrorEnvelope {
+  success: false;
+  error: { code: ErrorCode; message: string; details?: ErrorDetails };
+  meta: EnvelopeMeta;
+}
+
+export function envelopeMeta(requestId: string): EnvelopeMeta {
+  return { requestId, timestamp: new Date().toISOString() };
+}
+
+/** A page of items; the envelope interceptor moves `pagination` into `meta`. */
+export class Page<T> {
+  constructor(
+    readonly items: T[],
+    readonly pagination: OffsetPagination | CursorPagination,
+  ) {}
+}

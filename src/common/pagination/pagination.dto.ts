@@ -1,0 +1,103 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { ValidationFailedError } from '../errors/app-error';
+
+export const DEFAULT_PAGE_LIMIT = 20;
+export const MAX_PAGE_LIMIT = 100;
+
+/** `limit` + keyset `cursor`, for routes that page by cursor only. */
+export class CursorPageQueryDto {
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_PAGE_LIMIT,
+    default: DEFAULT_PAGE_LIMIT,
+    example: 20,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit: number = DEFAULT_PAGE_LIMIT;
+
+  @ApiPropertyOptional({
+    description: 'Opaque cursor from `meta.pagination.nextCursor` of the previous page.',
+    example: 'eyJ2IjpbIjIwMjYtMTEtMjJUMTA6MDA6MDAuMDAwWiJdLCJpZCI6Ii4uLiJ9',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+/** `limit` + either `offset` or `cursor`, never both. */
+export class PageQueryDto extends CursorPageQueryDto {
+  @ApiPropertyOptional({ minimum: 0, example: 0, description: 'Offset mode; not with `cursor`.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  @NotTogetherWith('cursor')
+  offset?: number;
+}
+
+function NotTogetherWith(other: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'notTogetherWith',
+    validator: {
+      validate: (_value, args) => (args?.object as Record<string, unknown>)[other] === undefined,
+      defaultMessage: (args) => `${args?.property} cannot be used together with ${other}`,
+    },
+  });
+}
+
+/** Sort direction shared by every sortable list. */
+export type SortOrder = 'asc' | 'desc';
+export const SORT_ORDERS: SortOrder[] = ['asc', 'desc'];
+
+/** What a keyset cursor remembers: the sort it belongs to and the last row's key. */
+export interface CursorPosition {
+  sort: string;
+  order: SortOrder;
+  value: string | number | null;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeCursor(position: CursorPosition): string {
+  const payload = [position.sort, position.order, position.value, position.id];
+  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+}
+
+/**
+ * Decodes and checks a cursor. A cursor made for another sort or order is refused so a
+ * client cannot combine keys that do not belong together.
+ */
+export function decodeCursor(cursor: string, sort: string, order: SortOrder): CursorPosition {
+  const invalid = () =>
+    new ValidationFailedError('The cursor is not valid for this query.', {
+      cursor: ['must be the nextCursor of a previous page with the same sort and order'],
+    });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid();
+  const [cursorSort, cursorOrder, value, id] = parsed as unknown[];
+  const valueOk = value === null || typeof value === 'string' || typeof value === 'number';
+  if (
+    cursorSort !== sort ||
+    cursorOrder !== order ||
+    !valueOk ||
+    typeof id !== 'string' ||
+    !UUID.test(id)
+  ) {
+    throw invalid();
+  }
+  return { sort, order, value, id };
+}

@@ -1,0 +1,12 @@
+import { SetMetadata } from '@nestjs/common';
+
+/**
+ * Route classes with their own per-minute quota: `read` per client (IP), `write` per
+ * authenticated user, `auth` (login, register, refresh) per IP. GET routes are `read`, other
+ * methods `write`, unless a route says otherwise.
+ */
+export type RateLimitClass = 'read' | 'write' | 'auth' | 'none';
+
+export const RATE_LIMIT_CLASS = 'rate-limit-class';
+export const RateLimit = (rateLimitClass: RateLimitClass) =>
+  SetMetadata(RATE_LIMIT_CLASS, rateLimitClass);

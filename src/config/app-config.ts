@@ -1,0 +1,135 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvSchema } from './env.schema';
+
+export type AppEnv = 'development' | 'test' | 'production';
+export type AppRole = 'api' | 'worker' | 'all';
+
+/** The typed configuration every module receives. Nothing else reads `process.env`. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface AppConfig {
+  env: AppEnv;
+  role: AppRole;
+  http: { port: number; bodyLimitBytes: number; trustProxy: boolean };
+  log: { level: string };
+  database: { url: string; poolSize: number; runMigrationsOnStart: boolean };
+  redis: { url: string; prefix: string; commandTimeoutMs: number };
+  auth: {
+    jwtSecret: string;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  };
+  admin: { email?: string; password?: string };
+  money: { startingBalance: string };
+  rateLimit: { read: number; write: number; auth: number; windowMs: number };
+  cache: { ttlMs: number };
+  embeddings: {
+    url?: string;
+    model: string;
+    apiKey?: string;
+    dimensions: number;
+    timeoutMs: number;
+  };
+  queueDashboard: { user?: string; password?: string };
+}
+
+/** Class twin of the interface above, so `AppConfig` can be a Nest injection token. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class AppConfig {}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Secrets that have a development default but must be set explicitly in production. */
+const PRODUCTION_SECRETS = ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL'] as const;
+const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+/**
+ * Validates the environment once and builds the typed config. Throws a `ConfigError`
+ * whose message is one line naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable means "unset", as in most deployment tools.
+  const raw = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = plainToInstance(EnvSchema, raw, { enableImplicitConversion: true });
+  const errors = validateSync(parsed, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const problems = errors.map((e) => Object.values(e.constraints ?? {}).join(', '));
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const appEnv = (parsed.NODE_ENV ?? 'development') as AppEnv;
+  if (appEnv === 'production') {
+    const missing = PRODUCTION_SECRETS.filter((name) => !parsed[name]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration: ${missing.join(', ')} must be set in production`,
+      );
+    }
+  }
+  return {
+    env: appEnv,
+    role: (parsed.APP_ROLE ?? 'all') as AppRole,
+    http: {
+      port: parsed.PORT ?? 3000,
+      bodyLimitBytes: parsed.BODY_LIMIT_BYTES ?? 100 * 1024,
+      trustProxy: parsed.TRUST_PROXY ?? false,
+    },
+    log: { level: parsed.LOG_LEVEL ?? (appEnv === 'test' ? 'silent' : 'info') },
+    database: {
+      url: parsed.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_api',
+      poolSize: parsed.DATABASE_POOL_SIZE ?? 20,
+      runMigrationsOnStart: parsed.MIGRATIONS_RUN ?? true,
+    },
+    redis: {
+      url: parsed.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      prefix: parsed.REDIS_PREFIX ?? 'market',
+      commandTimeoutMs: parsed.REDIS_TIMEOUT_MS ?? 250,
+    },
+    auth: {
+      jwtSecret: parsed.JWT_SECRET ?? DEV_JWT_SECRET,
+      issuer: parsed.JWT_ISSUER ?? 'market-api',
+      audience: parsed.JWT_AUDIENCE ?? 'market-api-clients',
+      accessTtlSeconds: parsed.JWT_ACCESS_TTL_SECONDS ?? 15 * 60,
+      refreshTtlSeconds: parsed.JWT_REFRESH_TTL_SECONDS ?? 7 * 24 * 3600,
+      argon2: {
+        memoryCost: parsed.ARGON2_MEMORY_KIB ?? 19_456,
+        timeCost: parsed.ARGON2_TIME_COST ?? 2,
+        parallelism: 1,
+      },
+    },
+    admin: { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD },
+    money: { startingBalance: parsed.STARTING_BALANCE ?? '1000.00' },
+    rateLimit: {
+      read: parsed.RATE_LIMIT_READ ?? 100,
+      write: parsed.RATE_LIMIT_WRITE ?? 30,
+      auth: parsed.RATE_LIMIT_AUTH ?? 5,
+      windowMs: parsed.RATE_LIMIT_WINDOW_MS ?? 60_000,
+    },
+    cache: { ttlMs: parsed.CACHE_TTL_MS ?? 30_000 },
+    embeddings: {
+      url: parsed.EMBEDDINGS_URL?.replace(/\/+$/, ''),
+      model: parsed.EMBEDDINGS_MODEL ?? 'text-embedding-3-small',
+      apiKey: parsed.EMBEDDINGS_API_KEY,
+      dimensions: parsed.EMBEDDINGS_DIMENSIONS ?? 384,
+      timeoutMs: parsed.EMBEDDINGS_TIMEOUT_MS ?? 2000,
+    },
+    queueDashboard: {
+      user: parsed.QUEUE_DASHBOARD_USER,
+      password: parsed.QUEUE_DASHBOARD_PASSWORD,
+    },
+  };
+}
+
+/** Loads `.env` from the working directory when present (Node's own parser). */
+export function loadDotEnv(): void {
+  try {
+    process.loadEnvFile('.env');
+  } catch {
+    // No .env file: the environment and the defaults stand.
+  }
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { coreImports } from './app.module';
+import { AppConfig, loadConfig, loadDotEnv } from './config/app-config';
+import { ensureDatabase } from './database/ensure-database';
+import { WorkersModule } from './workers.module';
+
+/** The worker process: queue consumers and the outbox relay, no HTTP. */
+@Module({})
+export class WorkerAppModule {
+  static register(config: AppConfig): DynamicModule {
+    return { module: WorkerAppModule, imports: [...coreImports(config), WorkersModule] };
+  }
+}
+
+export async function startWorker(config: AppConfig) {
+  const app = await NestFactory.createApplicationContext(WorkerAppModule.register(config), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  // SIGTERM: consumers finish their current job, then connections close.
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
+if (require.main === module) {
+  loadDotEnv();
+  const config = loadConfig();
+  ensureDatabase(config.database.url)
+    .then(() => startWorker(config))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error && error.name === 'ConfigError' ? error.message : error);
+      process.exit(1);
+    });
+}

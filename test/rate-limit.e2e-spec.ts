@@ -1,0 +1,115 @@
+import { PrivateRedis } from './support/private-redis';
+import { ProbeModule } from './support/probe.module';
+import { createTestApp, TestApp } from './support/test-app';
+import { uniqueName } from './support/test-env';
+
+const LIMITS = { RATE_LIMIT_READ: '3', RATE_LIMIT_WRITE: '2' };
+
+describe('rate limits in Redis', () => {
+  describe('shared by two API instances on one Redis', () => {
+    let first: TestApp;
+    let second: TestApp;
+
+    beforeAll(async () => {
+      const redisPrefix = uniqueName('test');
+      first = await createTestApp({ env: LIMITS, modules: [ProbeModule], redisPrefix });
+      second = await createTestApp({
+        env: LIMITS,
+        modules: [ProbeModule],
+        redisPrefix,
+        database: first.database,
+      });
+    });
+    afterAll(async () => {
+      await second.close();
+      await first.close();
+    });
+
+    it('counts reads from one client across both instances, then answers 429 with Retry-After', async () => {
+      const ip = '203.0.113.7';
+      const get = (t: TestApp) =>
+        t.request({ method: 'GET', url: '/api/probe/page', remoteAddress: ip });
+      const a = await get(first);
+      expect(a.headers['x-ratelimit-limit']).toBe('3');
+      expect(a.headers['x-ratelimit-remaining']).toBe('2');
+      expect((await get(second)).headers['x-ratelimit-remaining']).toBe('1');
+      expect((await get(first)).statusCode).toBe(200);
+
+      const limited = await get(second);
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.json()).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
+
+      // Another client is not affected.
+      const other = await first.request({
+        method: 'GET',
+        url: '/api/probe/page',
+        remoteAddress: '203.0.113.8',
+      });
+      expect(other.statusCode).toBe(200);
+    });
+
+    it('counts writes separately from reads', async () => {
+      const ip = '203.0.113.9';
+      const post = (t: TestApp) =>
+        t.request({
+          method: 'POST',
+          url: '/api/probe/echo',
+          payload: { name: 'a' },
+          remoteAddress: ip,
+        });
+      expect((await post(first)).statusCode).toBe(201);
+      expect((await post(second)).statusCode).toBe(201);
+      expect((await post(first)).statusCode).toBe(429);
+      const read = await first.request({
+        method: 'GET',
+        url: '/api/probe/page',
+        remoteAddress: ip,
+      });
+      expect(read.statusCode).toBe(200);
+    });
+
+    it('never throttles health checks or metrics', async () => {
+      for (let i = 0; i < 6; i++) {
+        const res = await first.request({
+          method: 'GET',
+          url: '/api/health',
+          remoteAddress: '203.0.113.10',
+        });
+        expect(res.statusCode).toBe(200);
+      }
+    });
+  });
+
+  describe('when Redis is down', () => {
+    let redis: PrivateRedis;
+    let t: TestApp;
+
+    beforeAll(async () => {
+      redis = await PrivateRedis.start();
+      t = await createTestApp({ env: { ...LIMITS, REDIS_URL: redis.url }, modules: [ProbeModule] });
+    });
+    afterAll(async () => {
+      await t.close();
+      await redis.stop();
+    });
+
+    it('fails open for reads and writes: requests are served, not errored', async () => {
+      await redis.stop();
+      for (let i = 0; i < 5; i++) {
+        const read = await t.request({
+          method: 'GET',
+          url: '/api/probe/page',
+          remoteAddress: '198.51.100.1',
+        });
+        expect(read.statusCode).toBe(200);
+      }
+      const write = await t.request({
+        method: 'POST',
+        url: '/api/probe/echo',
+        payload: { name: 'a' },
+      });
+      expect(write.statusCode).toBe(201);
+    });
+  });
+});

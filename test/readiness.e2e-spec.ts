@@ -1,0 +1,55 @@
+import { cutDatabase, restoreDatabase } from './support/faults';
+import { PrivateRedis } from './support/private-redis';
+import { createTestApp, TestApp } from './support/test-app';
+
+describe('readiness when a dependency is really down', () => {
+  let redis: PrivateRedis;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    t = await createTestApp({ env: { REDIS_URL: redis.url } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await redis.stop();
+  });
+
+  it('is 503 naming redis while redis-server is stopped, and 200 again after it restarts', async () => {
+    await redis.stop();
+    const down = await t.request({ method: 'GET', url: '/api/health/ready' });
+    expect(down.statusCode).toBe(503);
+    const body = down.json();
+    expect(body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(body.error.message).toMatch(/redis/);
+    expect(body.error.details.error.redis.status).toBe('down');
+    expect(body.error.details.info.database.status).toBe('up');
+
+    // Liveness does not depend on Redis.
+    expect((await t.request({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
+
+    await redis.start();
+    await vi.waitFor(
+      async () =>
+        expect((await t.request({ method: 'GET', url: '/api/health/ready' })).statusCode).toBe(200),
+      { timeout: 10_000, interval: 200 },
+    );
+  });
+
+  it('is 503 naming the database while PostgreSQL refuses connections', async () => {
+    await cutDatabase(t.database);
+    try {
+      const down = await t.request({ method: 'GET', url: '/api/health/ready' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json().error.message).toMatch(/database/);
+      expect(down.json().error.details.error.database.status).toBe('down');
+    } finally {
+      await restoreDatabase(t.database);
+    }
+    await vi.waitFor(
+      async () =>
+        expect((await t.request({ method: 'GET', url: '/api/health/ready' })).statusCode).toBe(200),
+      { timeout: 10_000, interval: 200 },
+    );
+  });
+});
