@@ -11,7 +11,11 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { AuthenticationGuard } from './modules/auth/authentication.guard';
+import { AuthModule } from './modules/auth/auth.module';
+import { PermissionsGuard } from './modules/auth/permissions.guard';
 import { HealthModule } from './modules/health/health.module';
+import { UsersModule } from './modules/users/users.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './redis/redis.module';
 import { WorkersModule } from './workers.module';
@@ -38,10 +42,14 @@ export class AppModule {
         ...coreImports(config),
         ThrottlingModule,
         HealthModule,
+        UsersModule,
+        AuthModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],
       providers: [
+        { provide: APP_GUARD, useExisting: AuthenticationGuard },
         { provide: APP_GUARD, useClass: AppThrottlerGuard },
+        { provide: APP_GUARD, useExisting: PermissionsGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

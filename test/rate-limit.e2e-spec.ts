@@ -2,8 +2,9 @@ import { PrivateRedis } from './support/private-redis';
 import { ProbeModule } from './support/probe.module';
 import { createTestApp, TestApp } from './support/test-app';
 import { uniqueName } from './support/test-env';
+import { registerUser, TEST_PASSWORD, uniqueEmail } from './factories/users';
 
-const LIMITS = { RATE_LIMIT_READ: '3', RATE_LIMIT_WRITE: '2' };
+const LIMITS = { RATE_LIMIT_READ: '3', RATE_LIMIT_WRITE: '2', RATE_LIMIT_AUTH: '2' };
 
 describe('rate limits in Redis', () => {
   describe('shared by two API instances on one Redis', () => {
@@ -69,6 +70,51 @@ describe('rate limits in Redis', () => {
       expect(read.statusCode).toBe(200);
     });
 
+    it('limits login, register and refresh together per IP, with Retry-After on the 429', async () => {
+      const ip = '203.0.113.20';
+      const register = await first.request({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email: uniqueEmail(), password: TEST_PASSWORD, displayName: 'A' },
+        remoteAddress: ip,
+      });
+      expect(register.statusCode).toBe(201);
+      const login = await second.request({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'x@example.com', password: 'wrong password 1' },
+        remoteAddress: ip,
+      });
+      expect(login.statusCode).toBe(401);
+      const limited = await first.request({
+        method: 'POST',
+        url: '/api/auth/refresh',
+        payload: { refreshToken: register.json().data.refreshToken },
+        remoteAddress: ip,
+      });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().error.code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('counts writes per user, not per IP, when the caller is authenticated', async () => {
+      const alice = await registerUser(first);
+      const bob = await registerUser(first);
+      const logout = (token: string, ip: string) =>
+        first.request({
+          method: 'POST',
+          url: '/api/auth/logout',
+          payload: { refreshToken: 'unknown' },
+          headers: { authorization: `Bearer ${token}` },
+          remoteAddress: ip,
+        });
+      // Alice from two IPs shares one quota of 2; Bob from one of those IPs has his own.
+      expect((await logout(alice.accessToken, '192.0.2.1')).statusCode).toBe(204);
+      expect((await logout(alice.accessToken, '192.0.2.2')).statusCode).toBe(204);
+      expect((await logout(alice.accessToken, '192.0.2.3')).statusCode).toBe(429);
+      expect((await logout(bob.accessToken, '192.0.2.1')).statusCode).toBe(204);
+    });
+
     it('never throttles health checks or metrics', async () => {
       for (let i = 0; i < 6; i++) {
         const res = await first.request({
@@ -110,6 +156,17 @@ describe('rate limits in Redis', () => {
         payload: { name: 'a' },
       });
       expect(write.statusCode).toBe(201);
+    });
+
+    it('fails closed for login: 503, so passwords cannot be guessed without a limit', async () => {
+      await redis.stop();
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'x@example.com', password: 'wrong password 1' },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
     });
   });
 });

@@ -1,4 +1,11 @@
 import { DataSourceOptions } from 'typeorm';
+import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
+import { LedgerEntryEntity } from '../modules/users/ledger-entry.entity';
+import { UserEntity } from '../modules/users/user.entity';
 
 /** Every TypeORM entity, listed once so the app, the CLI and tests agree. */
-export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = [];
+export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = [
+  UserEntity,
+  LedgerEntryEntity,
+  RefreshTokenEntity,
+];

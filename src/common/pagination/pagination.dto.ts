@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { ValidationFailedError } from '../errors/app-error';
+import { Page } from '../http/envelope';
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
@@ -100,4 +101,48 @@ export function decodeCursor(cursor: string, sort: string, order: SortOrder): Cu
     throw invalid();
   }
   return { sort, order, value, id };
+}
+
+/**
+ * Builds a cursor page from rows fetched with `limit + 1`: the extra row only says there is
+ * a next page. Timestamps are stored with millisecond precision (timestamptz(3)) so a
+ * JavaScript Date in a cursor compares exactly.
+ */
+export function toCursorPage<T>(
+  rows: T[],
+  limit: number,
+  sort: string,
+  order: SortOrder,
+  keyOf: (row: T) => { value: string | number | null; id: string },
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const nextCursor =
+    rows.length > limit && last ? encodeCursor({ sort, order, ...keyOf(last) }) : null;
+  return new Page(items, { limit, nextCursor });
+}
+
+/** The keyset position after which a `created_at DESC, id DESC` page continues. */
+export function createdAtCursor(
+  cursor: string | undefined,
+): { createdAt: string; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor, 'createdAt', 'desc');
+  if (typeof position.value !== 'string' || Number.isNaN(Date.parse(position.value))) {
+    throw new ValidationFailedError('The cursor is not valid for this query.', {
+      cursor: ['is malformed'],
+    });
+  }
+  return { createdAt: position.value, id: position.id };
+}
+
+/** Cursor page for rows ordered by `created_at DESC, id DESC`. */
+export function createdAtPage<T extends { id: string; createdAt: Date }>(
+  rows: T[],
+  limit: number,
+): Page<T> {
+  return toCursorPage(rows, limit, 'createdAt', 'desc', (row) => ({
+    value: row.createdAt.toISOString(),
+    id: row.id,
+  }));
 }

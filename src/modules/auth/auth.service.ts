@@ -1,0 +1,139 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError, UnauthorizedError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import { toUserResponse } from '../users/dto/user.response';
+import { UserRow } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
+import { LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
+import { PasswordService } from './password.service';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionRevocations } from './session-revocations';
+import { TokenService } from './token.service';
+
+const BAD_CREDENTIALS = 'The email or password is wrong.';
+const BAD_REFRESH = 'The refresh token is invalid, expired or already used.';
+
+type RefreshOutcome =
+  { kind: 'rotated'; tokens: TokensResponse } | { kind: 'reused'; familyId: string };
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly tokens: TokenService,
+    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly revocations: SessionRevocations,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { email, password } = this.config.admin;
+    if (email && password) await this.ensureAdmin(email, password);
+  }
+
+  /** Creates the admin if no account has this email; an existing account is left as it is. */
+  async ensureAdmin(email: string, password: string): Promise<'created' | 'exists'> {
+    if (await this.users.findCredentials(email)) return 'exists';
+    try {
+      await this.users.create({
+        email,
+        passwordHash: await this.passwords.hash(password),
+        displayName: 'Administrator',
+        role: 'admin',
+      });
+      this.logger.log({ email }, 'created the first admin');
+      return 'created';
+    } catch (error) {
+      // Another instance created it at the same moment.
+      if (error instanceof ConflictError) return 'exists';
+      throw error;
+    }
+  }
+
+  async register(input: RegisterDto): Promise<TokensResponse> {
+    const user = await this.users.create({
+      email: input.email,
+      passwordHash: await this.passwords.hash(input.password),
+      displayName: input.displayName,
+    });
+    return this.db.transaction((manager) => this.startSession(manager, user, randomUUID()));
+  }
+
+  /** Unknown email and wrong password fail the same way, after the same argon2 work. */
+  async login(input: LoginDto): Promise<TokensResponse> {
+    const credentials = await this.users.findCredentials(input.email);
+    const valid = await this.passwords.verify(credentials?.passwordHash, input.password);
+    if (!credentials || !valid) throw new UnauthorizedError(BAD_CREDENTIALS);
+    const user = await this.users.getById(credentials.id);
+    return this.db.transaction((manager) => this.startSession(manager, user, randomUUID()));
+  }
+
+  /**
+   * Rotates a refresh token. Presenting one that was already used means it leaked: the whole
+   * session is revoked (committed) and the caller gets 401.
+   */
+  async refresh(refreshToken: string): Promise<TokensResponse> {
+    const outcome = await this.db.transaction(async (manager): Promise<RefreshOutcome | null> => {
+      const stored = await this.refreshTokens.lockByHash(
+        manager,
+        this.tokens.hashRefreshToken(refreshToken),
+      );
+      if (!stored || stored.revokedAt || stored.expiresAt.getTime() <= Date.now()) return null;
+      if (stored.usedAt) {
+        await this.refreshTokens.revokeFamily(manager, stored.familyId);
+        return { kind: 'reused', familyId: stored.familyId };
+      }
+      await this.refreshTokens.markUsed(manager, stored.id);
+      const user = await this.users.getById(stored.userId);
+      return { kind: 'rotated', tokens: await this.startSession(manager, user, stored.familyId) };
+    });
+    if (outcome?.kind === 'rotated') return outcome.tokens;
+    if (outcome?.kind === 'reused') {
+      await this.revocations.revoke(outcome.familyId);
+      this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reuse: session revoked');
+    }
+    throw new UnauthorizedError(BAD_REFRESH);
+  }
+
+  /** Revokes the token's whole session. Unknown tokens are ignored: logout is idempotent. */
+  async logout(refreshToken: string): Promise<void> {
+    const familyId = await this.db.transaction(async (manager) => {
+      const stored = await this.refreshTokens.lockByHash(
+        manager,
+        this.tokens.hashRefreshToken(refreshToken),
+      );
+      if (!stored) return null;
+      await this.refreshTokens.revokeFamily(manager, stored.familyId);
+      return stored.familyId;
+    });
+    if (familyId) await this.revocations.revoke(familyId);
+  }
+
+  private async startSession(
+    manager: EntityManager,
+    user: UserRow,
+    familyId: string,
+  ): Promise<TokensResponse> {
+    const refresh = this.tokens.newRefreshToken();
+    await this.refreshTokens.insert(manager, {
+      familyId,
+      userId: user.id,
+      tokenHash: refresh.hash,
+      expiresAt: refresh.expiresAt,
+    });
+    return {
+      user: toUserResponse(user),
+      accessToken: await this.tokens.signAccessToken(user.id, user.role, familyId),
+      refreshToken: refresh.token,
+      expiresIn: this.config.auth.accessTtlSeconds,
+      tokenType: 'Bearer',
+    };
+  }
+}

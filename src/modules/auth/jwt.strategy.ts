@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { UnauthorizedError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import { ROLES } from '../users/user.entity';
+import { AuthenticatedUser } from './authenticated-user';
+import { SessionRevocations } from './session-revocations';
+import { AccessTokenClaims, JWT_ALGORITHM } from './token.service';
+
+/**
+ * Verifies access tokens with the algorithm, issuer and audience pinned: `alg: none`, another
+ * algorithm, a wrong signature, an expired token or a refresh token are all refused.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    private readonly revocations: SessionRevocations,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.auth.jwtSecret,
+      algorithms: [JWT_ALGORITHM],
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(claims: Partial<AccessTokenClaims>): Promise<AuthenticatedUser> {
+    if (
+      claims.type !== 'access' ||
+      typeof claims.sub !== 'string' ||
+      typeof claims.sid !== 'string' ||
+      !ROLES.includes(claims.role as never)
+    ) {
+      throw new UnauthorizedError('The token is not an access token.');
+    }
+    if (await this.revocations.isRevoked(claims.sid)) {
+      throw new UnauthorizedError('The session was signed out.');
+    }
+    return { id: claims.sub, role: claims.role!, sessionId: claims.sid };
+  }
+}

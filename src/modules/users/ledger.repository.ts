@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import { LedgerKind } from './ledger-entry.entity';
+
+export interface LedgerEntryRow {
+  id: string;
+  userId: string;
+  kind: LedgerKind;
+  amount: string;
+  balanceAfter: string;
+  marketId: string | null;
+  referenceId: string | null;
+  reason: string | null;
+  createdAt: Date;
+}
+
+export interface NewLedgerEntry {
+  userId: string;
+  kind: LedgerKind;
+  /** Signed decimal string with 2 places: positive credits, negative debits. */
+  amount: string;
+  marketId?: string | null;
+  referenceId?: string | null;
+  reason?: string | null;
+}
+
+const ENTRY_COLUMNS = `id, user_id AS "userId", kind, amount, balance_after AS "balanceAfter",
+  market_id AS "marketId", reference_id AS "referenceId", reason, created_at AS "createdAt"`;
+
+@Injectable()
+export class LedgerRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Changes the balance and appends its ledger row in ONE statement, so neither can happen
+   * without the other. Returns null when the balance would go below zero (or no such user).
+   */
+  append(manager: EntityManager, entry: NewLedgerEntry): Promise<LedgerEntryRow | null> {
+    return queryOne<LedgerEntryRow>(
+      manager,
+      `WITH updated AS (
+         UPDATE users SET balance = balance + $2::numeric, updated_at = now()
+         WHERE id = $1 AND balance + $2::numeric >= 0
+         RETURNING id, balance
+       )
+       INSERT INTO ledger_entries (user_id, kind, amount, balance_after, market_id, reference_id, reason)
+       SELECT id, $3, $2::numeric, balance, $4, $5, $6 FROM updated
+       RETURNING ${ENTRY_COLUMNS}`,
+      [
+        entry.userId,
+        entry.amount,
+        entry.kind,
+        entry.marketId ?? null,
+        entry.referenceId ?? null,
+        entry.reason ?? null,
+      ],
+    );
+  }
+
+  /** Newest first, keyset on (created_at, id). */
+  pageForUser(
+    userId: string,
+    limit: number,
+    after?: { createdAt: string; id: string },
+  ): Promise<LedgerEntryRow[]> {
+    return queryRows<LedgerEntryRow>(
+      this.db.manager,
+      `SELECT ${ENTRY_COLUMNS} FROM ledger_entries
+       WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY created_at DESC, id DESC
+       LIMIT $4`,
+      [userId, after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+  }
+}

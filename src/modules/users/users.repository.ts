@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import { Role } from './user.entity';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  balance: string;
+  createdAt: Date;
+}
+
+export interface UserCredentialsRow {
+  id: string;
+  role: Role;
+  passwordHash: string;
+}
+
+const USER_COLUMNS = `id, email, display_name AS "displayName", role, balance, created_at AS "createdAt"`;
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Inserts with balance 0; the starting grant is a ledger entry. A taken email raises 23505. */
+  async insert(
+    manager: EntityManager,
+    user: { email: string; passwordHash: string; displayName: string; role: Role },
+  ): Promise<UserRow> {
+    const row = await queryOne<UserRow>(
+      manager,
+      `INSERT INTO users (email, password_hash, display_name, role) VALUES ($1, $2, $3, $4)
+       RETURNING ${USER_COLUMNS}`,
+      [user.email, user.passwordHash, user.displayName, user.role],
+    );
+    return row!;
+  }
+
+  findById(id: string, manager: EntityManager = this.db.manager): Promise<UserRow | null> {
+    return queryOne<UserRow>(manager, `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+  }
+
+  findCredentialsByEmail(email: string): Promise<UserCredentialsRow | null> {
+    return queryOne<UserCredentialsRow>(
+      this.db.manager,
+      `SELECT id, role, password_hash AS "passwordHash" FROM users WHERE email = $1`,
+      [email],
+    );
+  }
+
+  /** Public identities for a batch of ids, in one query. */
+  findIdentities(ids: string[]): Promise<Array<{ id: string; displayName: string }>> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return queryRows(
+      this.db.manager,
+      `SELECT id, display_name AS "displayName" FROM users WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+  }
+
+  /** Offset page, newest first. */
+  async pageByOffset(limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      queryRows<UserRow>(
+        this.db.manager,
+        `SELECT ${USER_COLUMNS} FROM users ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      ),
+      queryOne<{ total: number }>(this.db.manager, `SELECT count(*)::int AS total FROM users`),
+    ]);
+    return { rows, total: count!.total };
+  }
+
+  /** Keyset page, newest first. */
+  pageAfter(limit: number, after?: { createdAt: string; id: string }): Promise<UserRow[]> {
+    return queryRows<UserRow>(
+      this.db.manager,
+      `SELECT ${USER_COLUMNS} FROM users
+       WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+  }
+
+  /** Locks every admin row, so two concurrent demotions cannot both pass the last-admin check. */
+  async lockAdminIds(manager: EntityManager): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `SELECT id FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  updateRole(manager: EntityManager, id: string, role: Role): Promise<UserRow | null> {
+    return queryOne<UserRow>(
+      manager,
+      `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      [id, role],
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError, NotFoundError } from '../../common/errors/app-error';
+import { Page } from '../../common/http/envelope';
+import { createdAtCursor, createdAtPage } from '../../common/pagination/pagination.dto';
+import { Dec } from '../../common/money/decimal';
+import { AppConfig } from '../../config/app-config';
+import { LedgerEntryRow } from './ledger.repository';
+import { LedgerService } from './ledger.service';
+import { Role } from './user.entity';
+import { UserRow, UsersRepository } from './users.repository';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  displayName: string;
+  role?: Role;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersRepository,
+    private readonly ledger: LedgerService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Creates the user and grants the starting balance as a ledger row, in one transaction. */
+  async create(input: NewUser): Promise<UserRow> {
+    try {
+      return await this.db.transaction(async (manager) => {
+        const user = await this.users.insert(manager, {
+          email: normalizeEmail(input.email),
+          passwordHash: input.passwordHash,
+          displayName: input.displayName.trim(),
+          role: input.role ?? 'user',
+        });
+        const start = this.config.money.startingBalance;
+        if (new Dec(start).isZero()) return user;
+        const grant = await this.ledger.post(manager, {
+          userId: user.id,
+          kind: 'grant',
+          amount: start,
+          reason: 'starting balance',
+        });
+        return { ...user, balance: grant.balanceAfter };
+      });
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+        throw new ConflictError('An account with this email already exists.');
+      }
+      throw error;
+    }
+  }
+
+  async getById(id: string): Promise<UserRow> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundError('User', id);
+    return user;
+  }
+
+  findCredentials(email: string) {
+    return this.users.findCredentialsByEmail(normalizeEmail(email));
+  }
+
+  findIdentities(ids: string[]) {
+    return this.users.findIdentities([...new Set(ids)]);
+  }
+
+  async pageByOffset(limit: number, offset: number): Promise<Page<UserRow>> {
+    const { rows, total } = await this.users.pageByOffset(limit, offset);
+    return new Page(rows, { limit, offset, total, hasMore: offset + rows.length < total });
+  }
+
+  async pageByCursor(limit: number, cursor?: string): Promise<Page<UserRow>> {
+    const rows = await this.users.pageAfter(limit + 1, createdAtCursor(cursor));
+    return createdAtPage(rows, limit);
+  }
+
+  /** Changes a role; the last admin cannot be demoted (admins are locked while checking). */
+  async changeRole(id: string, role: Role): Promise<UserRow> {
+    return this.db.transaction(async (manager) => {
+      const admins = await this.users.lockAdminIds(manager);
+      if (role !== 'admin' && admins.length === 1 && admins[0] === id) {
+        throw new ConflictError('The last admin cannot be demoted; promote another admin first.');
+      }
+      const user = await this.users.updateRole(manager, id, role);
+      if (!user) throw new NotFoundError('User', id);
+      return user;
+    });
+  }
+
+  /** An admin grant of credits: one ledger row of kind `grant`. */
+  async grantCredits(
+    userId: string,
+    amount: string,
+    reason: string,
+    manager?: EntityManager,
+  ): Promise<LedgerEntryRow> {
+    const run = (m: EntityManager) =>
+      this.ledger.post(m, { userId, kind: 'grant', amount, reason });
+    return manager ? run(manager) : this.db.transaction(run);
+  }
+}

@@ -1,0 +1,462 @@
+import { accessClaims, signJwt } from './support/jwt';
+import { count, sql } from './support/sql';
+import { createTestApp, TestApp } from './support/test-app';
+import {
+  ADMIN_ENV,
+  login,
+  loginAdmin,
+  registerUser,
+  TEST_PASSWORD,
+  uniqueEmail,
+  userWithRole,
+} from './factories/users';
+
+describe('auth', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: ADMIN_ENV });
+  });
+  afterAll(() => t.close());
+
+  const me = (authorization?: string) =>
+    t.request({
+      method: 'GET',
+      url: '/api/auth/me',
+      headers: authorization ? { authorization } : {},
+    });
+
+  describe('register', () => {
+    it.each([
+      ['a role field', { role: 'admin' }],
+      ['a balance field', { balance: '1000000.00' }],
+      ['an unknown field', { isAdmin: true }],
+    ])('rejects %s with 400 and creates nobody', async (_label, extra) => {
+      const email = uniqueEmail();
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email, password: TEST_PASSWORD, displayName: 'Eve', ...extra },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      expect(await count(t, 'users', 'email = $1', [email])).toBe(0);
+    });
+
+    it('rejects a __proto__ payload trying to set the role, and creates nobody', async () => {
+      const email = uniqueEmail();
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/register',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"email":"${email}","password":"${TEST_PASSWORD}","displayName":"Eve","__proto__":{"role":"admin"}}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().success).toBe(false);
+      expect(await count(t, 'users', 'email = $1', [email])).toBe(0);
+    });
+
+    it.each([
+      ['a password of 11 characters', { password: 'x'.repeat(11) }],
+      ['a password of 129 characters', { password: 'x'.repeat(129) }],
+      ['a malformed email', { email: 'not-an-email' }],
+      ['an empty display name', { displayName: '' }],
+    ])('rejects %s', async (_label, override) => {
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email: uniqueEmail(), password: TEST_PASSWORD, displayName: 'Eve', ...override },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(Object.keys(res.json().error.details)).toEqual(Object.keys(override));
+    });
+
+    it('rejects a duplicate email, compared case-insensitively, with 409', async () => {
+      const user = await registerUser(t);
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email: user.email.toUpperCase(), password: TEST_PASSWORD, displayName: 'Twin' },
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error.code).toBe('CONFLICT');
+    });
+
+    it('creates a user with role user and the starting balance as a grant ledger row', async () => {
+      const user = await registerUser(t, { displayName: 'Ada' });
+      const res = await me(user.auth.authorization);
+      expect(res.statusCode).toBe(200);
+      expect(res.json().data).toMatchObject({
+        id: user.id,
+        email: user.email,
+        displayName: 'Ada',
+        role: 'user',
+        balance: '1000.00',
+      });
+      const ledger = await sql(
+        t,
+        `SELECT kind, amount, balance_after FROM ledger_entries WHERE user_id = $1`,
+        [user.id],
+      );
+      expect(ledger).toEqual([{ kind: 'grant', amount: '1000.00', balance_after: '1000.00' }]);
+      const [{ password_hash }] = await sql(t, `SELECT password_hash FROM users WHERE id = $1`, [
+        user.id,
+      ]);
+      expect(password_hash).toMatch(/^\$argon2id\$/);
+    });
+
+    it('never returns or logs the password hash', async () => {
+      const email = uniqueEmail();
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email, password: TEST_PASSWORD, displayName: 'Ada' },
+      });
+      expect(res.body).not.toMatch(/argon2|passwordHash|password_hash/);
+    });
+  });
+
+  describe('login', () => {
+    it('gives the same 401 and message for an unknown email and a wrong password', async () => {
+      const user = await registerUser(t);
+      const wrongPassword = await t.request({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: user.email, password: 'wrong password 123' },
+      });
+      const unknownEmail = await t.request({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: uniqueEmail('ghost'), password: 'wrong password 123' },
+      });
+      expect(wrongPassword.statusCode).toBe(401);
+      expect(unknownEmail.statusCode).toBe(401);
+      expect(wrongPassword.json().error).toEqual(unknownEmail.json().error);
+    });
+
+    it('accepts the email in any case and returns a working token pair', async () => {
+      const user = await registerUser(t);
+      const session = await login(t, user.email.toUpperCase(), user.password);
+      expect((await me(session.auth.authorization)).json().data.id).toBe(user.id);
+    });
+  });
+
+  describe('access tokens', () => {
+    const secret = () => t.config.auth.jwtSecret;
+
+    it('rejects a request with no token on a protected route with 401', async () => {
+      const res = await me();
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    });
+
+    it.each([
+      ['alg none', () => signJwt(accessClaims(), '', 'none')],
+      ['another algorithm (HS512)', () => signJwt(accessClaims(), secret(), 'HS512')],
+      ['a wrong secret', () => signJwt(accessClaims(), 'x'.repeat(40))],
+      [
+        'an expired token',
+        () => signJwt(accessClaims({ iat: 1_000_000, exp: 1_000_600 }), secret()),
+      ],
+      ['a wrong issuer', () => signJwt(accessClaims({ iss: 'someone-else' }), secret())],
+      ['a wrong audience', () => signJwt(accessClaims({ aud: 'another-api' }), secret())],
+      ['a token whose type is refresh', () => signJwt(accessClaims({ type: 'refresh' }), secret())],
+      ['an unknown role', () => signJwt(accessClaims({ role: 'superuser' }), secret())],
+      ['garbage', () => 'not.a.jwt'],
+    ])('rejects %s with 401 and the envelope', async (_label, make) => {
+      const res = await me(`Bearer ${make()}`);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED' } });
+    });
+
+    it('rejects a tampered payload (role raised to admin) with 401', async () => {
+      const user = await registerUser(t);
+      const [head, body, signature] = user.accessToken.split('.');
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+      const forged = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString(
+        'base64url',
+      );
+      const res = await t.request({
+        method: 'GET',
+        url: '/api/users',
+        headers: { authorization: `Bearer ${head}.${forged}.${signature}` },
+      });
+      expect(res.statusCode).toBe(401);
+    });
+
+    it('rejects a refresh token used as an access token', async () => {
+      const user = await registerUser(t);
+      expect((await me(`Bearer ${user.refreshToken}`)).statusCode).toBe(401);
+    });
+
+    it('issues tokens with the contract claims', async () => {
+      const user = await registerUser(t);
+      const [head, body] = user.accessToken.split('.');
+      expect(JSON.parse(Buffer.from(head, 'base64url').toString()).alg).toBe('HS256');
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+      expect(claims).toMatchObject({
+        sub: user.id,
+        role: 'user',
+        type: 'access',
+        iss: 'market-api',
+        aud: 'market-api-clients',
+      });
+      expect(claims.exp - claims.iat).toBe(900);
+      expect(typeof claims.jti).toBe('string');
+    });
+  });
+
+  describe('refresh and logout', () => {
+    const refresh = (refreshToken: string) =>
+      t.request({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken } });
+
+    it('rotates: a refresh returns a new pair, and the old refresh token no longer works', async () => {
+      const user = await registerUser(t);
+      const first = await refresh(user.refreshToken);
+      expect(first.statusCode).toBe(200);
+      const next = first.json().data;
+      expect(next.refreshToken).not.toBe(user.refreshToken);
+      expect((await me(`Bearer ${next.accessToken}`)).statusCode).toBe(200);
+      expect((await refresh(next.refreshToken)).statusCode).toBe(200);
+    });
+
+    it('treats reuse of a used refresh token as theft: 401 and the whole session is revoked', async () => {
+      const user = await registerUser(t);
+      const rotated = (await refresh(user.refreshToken)).json().data;
+
+      const reuse = await refresh(user.refreshToken);
+      expect(reuse.statusCode).toBe(401);
+      expect(reuse.json().error.code).toBe('UNAUTHORIZED');
+
+      // The legitimate newer token of the same session is dead too, and so is its access token.
+      expect((await refresh(rotated.refreshToken)).statusCode).toBe(401);
+      expect((await me(`Bearer ${rotated.accessToken}`)).statusCode).toBe(401);
+      // Another session of the same user is unaffected.
+      const other = await login(t, user.email, user.password);
+      expect((await me(other.auth.authorization)).statusCode).toBe(200);
+    });
+
+    it('stores only a hash of each refresh token', async () => {
+      const user = await registerUser(t);
+      expect(await count(t, 'refresh_tokens', 'token_hash = $1', [user.refreshToken])).toBe(0);
+      expect(await count(t, 'refresh_tokens', 'user_id = $1', [user.id])).toBe(1);
+    });
+
+    it('rejects an unknown refresh token with 401', async () => {
+      expect((await refresh('made-up-token')).statusCode).toBe(401);
+    });
+
+    it('logout revokes the session: its refresh and access tokens stop working', async () => {
+      const user = await registerUser(t);
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/auth/logout',
+        payload: { refreshToken: user.refreshToken },
+      });
+      expect(res.statusCode).toBe(204);
+      expect(res.body).toBe('');
+      expect((await refresh(user.refreshToken)).statusCode).toBe(401);
+      expect((await me(user.auth.authorization)).statusCode).toBe(401);
+    });
+  });
+
+  describe('users admin API and roles', () => {
+    it('creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD at start', async () => {
+      const admin = await loginAdmin(t);
+      expect((await me(admin.auth.authorization)).json().data).toMatchObject({
+        email: ADMIN_ENV.ADMIN_EMAIL,
+        role: 'admin',
+      });
+    });
+
+    it('forbids the user list to a user (403) and to anonymous callers (401)', async () => {
+      const user = await registerUser(t);
+      const forbidden = await t.request({ method: 'GET', url: '/api/users', headers: user.auth });
+      expect(forbidden.statusCode).toBe(403);
+      expect(forbidden.json().error.code).toBe('FORBIDDEN');
+      expect((await t.request({ method: 'GET', url: '/api/users' })).statusCode).toBe(401);
+    });
+
+    it('forbids a moderator to change roles or grant credits', async () => {
+      const admin = await loginAdmin(t);
+      const moderator = await userWithRole(t, admin, 'moderator');
+      const victim = await registerUser(t);
+      const role = await t.request({
+        method: 'PATCH',
+        url: `/api/users/${moderator.id}/role`,
+        headers: moderator.auth,
+        payload: { role: 'admin' },
+      });
+      expect(role.statusCode).toBe(403);
+      const grant = await t.request({
+        method: 'POST',
+        url: `/api/users/${victim.id}/credits`,
+        headers: moderator.auth,
+        payload: { amount: '5.00', reason: 'x' },
+      });
+      expect(grant.statusCode).toBe(403);
+      expect(await count(t, 'ledger_entries', 'user_id = $1', [victim.id])).toBe(1);
+    });
+
+    it('lists users with offset and with cursor pages', async () => {
+      const admin = await loginAdmin(t);
+      await registerUser(t);
+      await registerUser(t);
+      const offset = await t.request({
+        method: 'GET',
+        url: '/api/users?limit=2&offset=0',
+        headers: admin.auth,
+      });
+      expect(offset.statusCode).toBe(200);
+      const pagination = offset.json().meta.pagination;
+      expect(pagination).toMatchObject({ limit: 2, offset: 0, hasMore: true });
+      expect(pagination.total).toBeGreaterThanOrEqual(3);
+
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/api/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await t.request({ method: 'GET', url, headers: admin.auth })).json();
+        seen.push(...page.data.map((u: any) => u.id));
+        cursor = page.meta.pagination.nextCursor;
+      } while (cursor);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.length).toBe(await count(t, 'users'));
+    });
+
+    it('refuses to demote the last admin (409), and allows it once another admin exists', async () => {
+      const admin = await loginAdmin(t);
+      const [{ n }] = await sql(t, `SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
+      expect(n).toBe(1);
+      const res = await t.request({
+        method: 'PATCH',
+        url: `/api/users/${admin.id}/role`,
+        headers: admin.auth,
+        payload: { role: 'user' },
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error.code).toBe('CONFLICT');
+
+      const second = await userWithRole(t, admin, 'admin');
+      const demote = await t.request({
+        method: 'PATCH',
+        url: `/api/users/${second.id}/role`,
+        headers: admin.auth,
+        payload: { role: 'user' },
+      });
+      expect(demote.statusCode).toBe(200);
+      expect(demote.json().data.role).toBe('user');
+    });
+
+    it('rejects an unknown role and a malformed id with 400, an unknown user with 404', async () => {
+      const admin = await loginAdmin(t);
+      const user = await registerUser(t);
+      const badRole = await t.request({
+        method: 'PATCH',
+        url: `/api/users/${user.id}/role`,
+        headers: admin.auth,
+        payload: { role: 'god' },
+      });
+      expect(badRole.statusCode).toBe(400);
+      const badId = await t.request({
+        method: 'PATCH',
+        url: `/api/users/nope/role`,
+        headers: admin.auth,
+        payload: { role: 'user' },
+      });
+      expect(badId.statusCode).toBe(400);
+      const unknown = await t.request({
+        method: 'POST',
+        url: `/api/users/00000000-0000-4000-8000-000000000000/credits`,
+        headers: admin.auth,
+        payload: { amount: '1.00', reason: 'x' },
+      });
+      expect(unknown.statusCode).toBe(404);
+    });
+
+    it('grants credits as a ledger entry; balance = sum of ledger rows for every user', async () => {
+      const admin = await loginAdmin(t);
+      const user = await registerUser(t);
+      for (const amount of ['0.01', '250.50', 99.49]) {
+        const res = await t.request({
+          method: 'POST',
+          url: `/api/users/${user.id}/credits`,
+          headers: admin.auth,
+          payload: { amount, reason: 'prize' },
+        });
+        expect(res.statusCode).toBe(201);
+        expect(res.json().data).toMatchObject({ kind: 'grant', reason: 'prize' });
+      }
+      expect((await me(user.auth.authorization)).json().data.balance).toBe('1350.00');
+      const mismatched = await sql(
+        t,
+        `
+        SELECT u.id FROM users u LEFT JOIN ledger_entries l ON l.user_id = u.id
+        GROUP BY u.id, u.balance HAVING u.balance <> coalesce(sum(l.amount), 0)`,
+      );
+      expect(mismatched).toEqual([]);
+    });
+
+    it('rejects a grant with three decimals or a negative amount and writes nothing', async () => {
+      const admin = await loginAdmin(t);
+      const user = await registerUser(t);
+      for (const amount of ['1.001', '-5.00', 0]) {
+        const res = await t.request({
+          method: 'POST',
+          url: `/api/users/${user.id}/credits`,
+          headers: admin.auth,
+          payload: { amount, reason: 'x' },
+        });
+        expect(res.statusCode).toBe(400);
+      }
+      expect(await count(t, 'ledger_entries', 'user_id = $1', [user.id])).toBe(1);
+    });
+  });
+
+  describe('ledger history', () => {
+    it('pages the caller’s ledger newest first by cursor, and only theirs', async () => {
+      const admin = await loginAdmin(t);
+      const user = await registerUser(t);
+      const other = await registerUser(t);
+      for (const amount of ['1.00', '2.00', '3.00']) {
+        await t.request({
+          method: 'POST',
+          url: `/api/users/${user.id}/credits`,
+          headers: admin.auth,
+          payload: { amount, reason: 'r' },
+        });
+      }
+      const first = (
+        await t.request({ method: 'GET', url: '/api/me/ledger?limit=2', headers: user.auth })
+      ).json();
+      expect(first.data.map((e: any) => e.amount)).toEqual(['3.00', '2.00']);
+      expect(first.data[0].balanceAfter).toBe('1006.00');
+      const second = (
+        await t.request({
+          method: 'GET',
+          url: `/api/me/ledger?limit=2&cursor=${first.meta.pagination.nextCursor}`,
+          headers: user.auth,
+        })
+      ).json();
+      expect(second.data.map((e: any) => e.amount)).toEqual(['1.00', '1000.00']);
+      expect(second.meta.pagination.nextCursor).toBeNull();
+      const others = (
+        await t.request({ method: 'GET', url: '/api/me/ledger', headers: other.auth })
+      ).json();
+      expect(others.data).toHaveLength(1);
+    });
+
+    it('rejects a forged cursor with 400', async () => {
+      const user = await registerUser(t);
+      const forged = Buffer.from(
+        JSON.stringify(['createdAt', 'desc', "'; DROP TABLE users; --", 'x']),
+      ).toString('base64url');
+      const res = await t.request({
+        method: 'GET',
+        url: `/api/me/ledger?cursor=${forged}`,
+        headers: user.auth,
+      });
+      expect(res.statusCode).toBe(400);
+    });
+  });
+});
