@@ -1,5 +1,6 @@
 import { DataSourceOptions } from 'typeorm';
 import { UsersAndLedger1732300000000 } from '../../migrations/1732300000000-UsersAndLedger';
+import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-MarketsAndTrading';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -7,4 +8,5 @@ import { UsersAndLedger1732300000000 } from '../../migrations/1732300000000-User
  */
 export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[] = [
   UsersAndLedger1732300000000,
+  MarketsAndTrading1732300001000,
 ];
