@@ -33,6 +33,8 @@ export interface AppConfig {
     apiKey?: string;
     dimensions: number;
     timeoutMs: number;
+    /** Send `dimensions` in requests; turn off for servers whose model cannot shorten vectors. */
+    sendDimensions: boolean;
   };
   queueDashboard: { user?: string; password?: string };
 }
@@ -59,7 +61,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = plainToInstance(EnvSchema, raw, { enableImplicitConversion: true });
   const errors = validateSync(parsed, { skipMissingProperties: false });
   if (errors.length > 0) {
-    const problems = errors.map((e) => Object.values(e.constraints ?? {}).join(', '));
+    const problems = errors.map(
+      (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+    );
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const appEnv = (parsed.NODE_ENV ?? 'development') as AppEnv;
@@ -117,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: parsed.EMBEDDINGS_API_KEY,
       dimensions: parsed.EMBEDDINGS_DIMENSIONS ?? 384,
       timeoutMs: parsed.EMBEDDINGS_TIMEOUT_MS ?? 2000,
+      sendDimensions: parsed.EMBEDDINGS_SEND_DIMENSIONS ?? true,
     },
     queueDashboard: {
       user: parsed.QUEUE_DASHBOARD_USER,

@@ -68,6 +68,7 @@ export class EnvSchema {
   @IsOptional() @IsString() EMBEDDINGS_API_KEY?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(8) @Max(4096) EMBEDDINGS_DIMENSIONS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) EMBEDDINGS_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() EMBEDDINGS_SEND_DIMENSIONS?: boolean;
 
   @IsOptional() @IsString() QUEUE_DASHBOARD_USER?: string;
   @IsOptional() @IsString() @MinLength(12) QUEUE_DASHBOARD_PASSWORD?: string;

@@ -13,14 +13,17 @@ export function createEmbeddingsProvider(
   config: AppConfig,
   metrics: MetricsService,
 ): EmbeddingsProvider {
-  const { url, model, apiKey, dimensions, timeoutMs } = config.embeddings;
+  const { url, model, apiKey, dimensions, timeoutMs, sendDimensions } = config.embeddings;
   const logger = new Logger('EmbeddingsModule');
   if (!url) {
     logger.log('EMBEDDINGS_URL is not set: semantic search is disabled');
     return new DisabledEmbeddingsProvider(dimensions);
   }
   logger.log({ model, dimensions }, 'semantic search enabled');
-  return new OpenAiEmbeddingsProvider({ url, model, apiKey, dimensions, timeoutMs }, metrics);
+  return new OpenAiEmbeddingsProvider(
+    { url, model, apiKey, dimensions, timeoutMs, sendDimensions },
+    metrics,
+  );
 }
 
 /**
