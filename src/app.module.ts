@@ -16,6 +16,10 @@ import { AuthModule } from './modules/auth/auth.module';
 import { PermissionsGuard } from './modules/auth/permissions.guard';
 import { HealthModule } from './modules/health/health.module';
 import { UsersModule } from './modules/users/users.module';
+import { EventsModule } from './modules/events/events.module';
+import { IdempotencyModule } from './modules/idempotency/idempotency.module';
+import { MarketsModule } from './modules/markets/markets.module';
+import { PositionsModule } from './modules/positions/positions.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './redis/redis.module';
 import { WorkersModule } from './workers.module';
@@ -42,8 +46,12 @@ export class AppModule {
         ...coreImports(config),
         ThrottlingModule,
         HealthModule,
+        EventsModule,
+        IdempotencyModule,
         UsersModule,
         AuthModule,
+        MarketsModule,
+        PositionsModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],
       providers: [

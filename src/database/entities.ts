@@ -1,5 +1,6 @@
 import { DataSourceOptions } from 'typeorm';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
+import { MarketEntity } from '../modules/markets/market.entity';
 import { LedgerEntryEntity } from '../modules/users/ledger-entry.entity';
 import { UserEntity } from '../modules/users/user.entity';
 
@@ -8,4 +9,5 @@ export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = 
   UserEntity,
   LedgerEntryEntity,
   RefreshTokenEntity,
+  MarketEntity,
 ];

@@ -28,6 +28,12 @@ export class LedgerService {
     throw new InsufficientFundsError(credits(new Dec(amount).neg()), user.balance);
   }
 
+  async balanceOf(manager: EntityManager, userId: string): Promise<string> {
+    const user = await this.users.findById(userId, manager);
+    if (!user) throw new NotFoundError('User', userId);
+    return user.balance;
+  }
+
   async pageForUser(userId: string, limit: number, cursor?: string): Promise<Page<LedgerEntryRow>> {
     const rows = await this.ledger.pageForUser(userId, limit + 1, createdAtCursor(cursor));
     return createdAtPage(rows, limit);

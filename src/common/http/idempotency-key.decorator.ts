@@ -1,0 +1,44 @@
+import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationFailedError } from '../errors/app-error';
+import { ApiErrors } from '../openapi/api-envelope.decorator';
+
+const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The optional `Idempotency-Key` header: 1–255 visible ASCII characters, else 400. */
+export const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionContext) => {
+  const value = context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !VALID_KEY.test(value)) {
+    throw new ValidationFailedError('Idempotency-Key must be 1–255 visible ASCII characters.', {
+      'Idempotency-Key': ['must be 1–255 visible ASCII characters'],
+    });
+  }
+  return value;
+});
+
+/** OpenAPI for a route that accepts Idempotency-Key. */
+export function ApiIdempotent() {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Retry-safe key (1–255 chars), scoped to the caller. A retry with the same key and body within 24 h ' +
+        'returns the stored response with `Idempotent-Replayed: true` and moves no money.',
+      example: '6f1c2b9e-buy-42',
+    }),
+    ApiErrors('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_FLIGHT'),
+  );
+}
+
+/** Sets the replay header and status of an idempotent result, and returns its body. */
+export function sendIdempotent<T>(
+  reply: FastifyReply,
+  result: { status: number; body: T; replayed: boolean },
+): T {
+  void reply.status(result.status);
+  if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+  return result.body;
+}

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { Counter } from 'prom-client';
+import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../metrics/metrics.service';
+import { REDIS } from '../../redis/redis.module';
+import { MarketRow } from './markets.repository';
+
+export interface CachedMarket {
+  market: MarketRow;
+  creator: { id: string; displayName: string } | null;
+}
+
+/** Every cache key of the markets module is built here. */
+const keys = {
+  entry: (id: string) => `cache:market:v1:${id}`,
+  version: (id: string) => `cache:market-version:${id}`,
+};
+
+const DATE_FIELDS = ['closesAt', 'resolvedAt', 'settledAt', 'createdAt', 'updatedAt'] as const;
+
+function revive(json: string): { version: number; value: CachedMarket | null } {
+  const parsed = JSON.parse(json) as { version: number; value: CachedMarket | null };
+  if (parsed.value) {
+    const market = parsed.value.market as unknown as Record<string, string | null>;
+    for (const field of DATE_FIELDS) {
+      const raw = market[field];
+      (market as Record<string, unknown>)[field] = raw === null ? null : new Date(raw);
+    }
+  }
+  return parsed;
+}
+
+/**
+ * Cache-aside for one market (with its creator). Each entry carries the market's cache
+ * version; invalidation bumps the version, so a reader that loaded old data just before a
+ * write can never make that old data current again. Concurrent misses in this process share
+ * one database load (single flight). Redis failures fall through to the database.
+ */
+@Injectable()
+export class MarketCache {
+  private readonly logger = new Logger(MarketCache.name);
+  private readonly inflight = new Map<string, Promise<CachedMarket | null>>();
+  private readonly requests: Counter<'cache' | 'result'>;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.requests = metrics.counter(
+      'cache_requests_total',
+      'Cache lookups by cache and result (hit, miss, error)',
+      ['cache', 'result'],
+    );
+  }
+
+  async get(id: string, load: () => Promise<CachedMarket | null>): Promise<CachedMarket | null> {
+    let version: number;
+    try {
+      const [entry, current] = await this.redis.mget(keys.entry(id), keys.version(id));
+      version = Number(current ?? 0);
+      if (entry) {
+        const cached = revive(entry);
+        if (cached.version === version) {
+          this.requests.inc({ cache: 'market', result: 'hit' });
+          return cached.value;
+        }
+      }
+      this.requests.inc({ cache: 'market', result: 'miss' });
+    } catch (error) {
+      this.requests.inc({ cache: 'market', result: 'error' });
+      this.logger.warn(
+        { err: (error as Error).message, id },
+        'market cache read failed; using the database',
+      );
+      return load();
+    }
+    return this.loadOnce(id, version, load);
+  }
+
+  /** Call after the transaction that changed the market has committed. */
+  async invalidate(id: string): Promise<void> {
+    try {
+      await this.redis
+        .multi()
+        .incr(keys.version(id))
+        .pexpire(keys.version(id), 86_400_000)
+        .del(keys.entry(id))
+        .exec();
+    } catch (error) {
+      // Entries expire after CACHE_TTL_MS, which bounds staleness while Redis is unreachable.
+      this.logger.warn({ err: (error as Error).message, id }, 'market cache invalidation failed');
+    }
+  }
+
+  private loadOnce(id: string, version: number, load: () => Promise<CachedMarket | null>) {
+    const flightKey = `${id}:${version}`;
+    const existing = this.inflight.get(flightKey);
+    if (existing) return existing;
+    const flight = load()
+      .then(async (value) => {
+        await this.redis
+          .set(keys.entry(id), JSON.stringify({ version, value }), 'PX', this.config.cache.ttlMs)
+          .catch(() => undefined);
+        return value;
+      })
+      .finally(() => this.inflight.delete(flightKey));
+    this.inflight.set(flightKey, flight);
+    return flight;
+  }
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IdParam } from '../../common/http/id-param.decorator';
+import { Page } from '../../common/http/envelope';
+import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
+import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
+import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
+import { PatchMarketDto, ReplaceMarketDto } from './dto/market-write.dto';
+import { MarketResponse } from './dto/market.response';
+import { MarketsService, QuoteResponse } from './markets.service';
+
+class QuoteResponseDto implements QuoteResponse {
+  @ApiProperty({ enum: ['YES', 'NO'], example: 'YES' }) outcome!: 'YES' | 'NO';
+  @ApiPropertyOptional({ example: '10.00', description: 'Buy quotes: credits paid' })
+  amount?: string;
+  @ApiProperty({ example: '19.504582', description: 'Shares bought or sold' }) shares!: string;
+  @ApiPropertyOptional({ example: '9.37', description: 'Sell quotes: credits received' })
+  proceeds?: string;
+  @ApiProperty({ example: '0.512700' }) averagePrice!: string;
+  @ApiProperty({ example: 0.5 }) probabilityBefore!: number;
+  @ApiProperty({ example: 0.548587 }) probabilityAfter!: number;
+}
+
+@ApiTags('Markets')
+@Controller('markets')
+export class MarketsController {
+  constructor(private readonly markets: MarketsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List markets',
+    description:
+      'Filters, a whitelisted sort, offset or keyset cursor pages, and `fields` to select only some fields. ' +
+      'Each item embeds its creator, loaded in one batch for the page.',
+  })
+  @ApiEnvelope(MarketResponse, { paginated: 'either' })
+  @ApiErrors('VALIDATION_FAILED')
+  list(@Query() query: MarketListQueryDto): Promise<Page<Partial<MarketResponse>>> {
+    return this.markets.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One market with its creator (served from cache)' })
+  @ApiEnvelope(MarketResponse)
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND')
+  get(@IdParam() id: string): Promise<MarketResponse> {
+    return this.markets.getById(id);
+  }
+
+  @Get(':id/quote')
+  @ApiOperation({
+    summary: 'Price a trade without making it',
+    description:
+      '`?outcome=YES&amount=10` prices a buy; `?outcome=YES&sellShares=5` prices a sale. No side effects.',
+  })
+  @ApiEnvelope(QuoteResponseDto)
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'MARKET_NOT_OPEN')
+  quote(@IdParam() id: string, @Query() query: QuoteQueryDto): Promise<QuoteResponse> {
+    return this.markets.quote(id, query);
+  }
+
+  @Put(':id')
+  @RequirePermissions('write')
+  @ApiOperation({ summary: 'Replace the editable fields (owner or moderator+, while active)' })
+  @ApiEnvelope(MarketResponse)
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT')
+  replace(
+    @CurrentUser() user: AuthenticatedUser,
+    @IdParam() id: string,
+    @Body() body: ReplaceMarketDto,
+  ): Promise<MarketResponse> {
+    return this.markets.edit(user, id, { description: '', tags: [], ...body });
+  }
+
+  @Patch(':id')
+  @RequirePermissions('write')
+  @ApiOperation({ summary: 'Change some editable fields (owner or moderator+, while active)' })
+  @ApiEnvelope(MarketResponse)
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT')
+  patch(
+    @CurrentUser() user: AuthenticatedUser,
+    @IdParam() id: string,
+    @Body() body: PatchMarketDto,
+  ): Promise<MarketResponse> {
+    return this.markets.edit(user, id, body);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { MarketCache } from './market-cache';
+import { MarketsController } from './markets.controller';
+import { MarketsRepository } from './markets.repository';
+import { MarketsService } from './markets.service';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [MarketsController],
+  providers: [MarketsService, MarketsRepository, MarketCache],
+  exports: [MarketsService],
+})
+export class MarketsModule {}

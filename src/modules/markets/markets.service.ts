@@ -1,0 +1,313 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  ConflictError,
+  ForbiddenError,
+  MarketNotOpenError,
+  NotFoundError,
+  ValidationFailedError,
+} from '../../common/errors/app-error';
+import { Page } from '../../common/http/envelope';
+import { Dec, probability } from '../../common/money/decimal';
+import { decodeCursor, toCursorPage } from '../../common/pagination/pagination.dto';
+import { AuthenticatedUser } from '../auth/authenticated-user';
+import { roleHas } from '../auth/permissions';
+import { OutboxService } from '../events/outbox.service';
+import { UsersService } from '../users/users.service';
+import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
+import { MarketEditableDto } from './dto/market-write.dto';
+import {
+  CreatorDto,
+  MARKET_FIELDS,
+  MarketField,
+  MarketResponse,
+  toMarketResponse,
+} from './dto/market.response';
+import { LmsrInputError, LmsrState, Outcome, quoteBuy, quoteSell } from './lmsr';
+import { MarketCache } from './market-cache';
+import { visibleStatus } from './market.entity';
+import {
+  MarketColumn,
+  MarketInsert,
+  MarketRow,
+  MarketsRepository,
+  MarketStateChange,
+} from './markets.repository';
+
+/** Columns each response field needs. */
+const FIELD_COLUMNS: Record<MarketField, MarketColumn[]> = {
+  id: ['id'],
+  name: ['name'],
+  description: ['description'],
+  status: ['status', 'closesAt'],
+  outcome: ['outcome'],
+  probability: ['probability'],
+  liquidity: ['liquidity'],
+  volume: ['volume'],
+  closesAt: ['closesAt'],
+  resolvedAt: ['resolvedAt'],
+  creatorId: ['creatorId'],
+  creator: ['creatorId'],
+  tags: ['tags'],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+};
+
+export interface QuoteResponse {
+  outcome: Outcome;
+  amount?: string;
+  shares: string;
+  proceeds?: string;
+  averagePrice: string;
+  probabilityBefore: number;
+  probabilityAfter: number;
+}
+
+export function lmsrState(market: Pick<MarketRow, 'qYes' | 'qNo' | 'liquidity'>): LmsrState {
+  return {
+    qYes: new Dec(market.qYes),
+    qNo: new Dec(market.qNo),
+    liquidity: new Dec(market.liquidity),
+  };
+}
+
+/** The YES probability to store for a state, 6 places, kept inside (0, 1). */
+export function storedProbability(yes: Dec): string {
+  const rounded = new Dec(yes).toDecimalPlaces(6);
+  return Dec.min(Dec.max(rounded, '0.000001'), '0.999999').toFixed(6);
+}
+
+@Injectable()
+export class MarketsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly markets: MarketsRepository,
+    private readonly cache: MarketCache,
+    private readonly users: UsersService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async getById(id: string): Promise<MarketResponse> {
+    const cached = await this.cache.get(id, async () => {
+      const market = await this.markets.findById(id);
+      if (!market) return null;
+      const [creator] = await this.users.findIdentities([market.creatorId]);
+      return { market, creator: creator ?? null };
+    });
+    if (!cached) throw new NotFoundError('Market', id);
+    return toMarketResponse(cached.market, cached.creator) as MarketResponse;
+  }
+
+  async list(query: MarketListQueryDto): Promise<Page<Partial<MarketResponse>>> {
+    const fields = query.fields ?? MARKET_FIELDS;
+    const columns = [...new Set(fields.flatMap((field) => FIELD_COLUMNS[field]))];
+    const after = query.cursor === undefined ? undefined : this.cursorAfter(query);
+    const { rows, total } = await this.markets.list({
+      filter: {
+        status: query.status,
+        creatorId: query.creatorId,
+        tag: query.tag?.toLowerCase(),
+        closesBefore: query.closesBefore,
+        closesAfter: query.closesAfter,
+      },
+      columns,
+      sort: query.sort,
+      order: query.order,
+      limit: query.offset === undefined ? query.limit + 1 : query.limit,
+      offset: query.offset,
+      after,
+    });
+    const creators = fields.includes('creator')
+      ? await this.creatorsOf(rows)
+      : new Map<string, CreatorDto>();
+    const respond = (row: Partial<MarketRow>) =>
+      toMarketResponse(row, creators.get(row.creatorId!) ?? null, fields);
+    if (query.offset !== undefined) {
+      return new Page(rows.map(respond), {
+        limit: query.limit,
+        offset: query.offset,
+        total: total!,
+        hasMore: query.offset + rows.length < total!,
+      });
+    }
+    const page = toCursorPage(rows, query.limit, query.sort, query.order, (row) => ({
+      value: this.cursorValue(row, query.sort),
+      id: row.id!,
+    }));
+    return new Page(page.items.map(respond), page.pagination);
+  }
+
+  async quote(id: string, query: QuoteQueryDto): Promise<QuoteResponse> {
+    if ((query.amount === undefined) === (query.sellShares === undefined)) {
+      throw new ValidationFailedError('Give exactly one of amount or sellShares.', {
+        amount: ['exactly one of amount or sellShares is required'],
+      });
+    }
+    const market = await this.markets.findById(id);
+    if (!market) throw new NotFoundError('Market', id);
+    this.assertOpen(market);
+    const state = lmsrState(market);
+    try {
+      if (query.amount !== undefined) {
+        const buy = quoteBuy(state, query.outcome, query.amount);
+        return {
+          outcome: query.outcome,
+          amount: buy.amount,
+          shares: buy.shares,
+          averagePrice: buy.averagePrice,
+          probabilityBefore: probability(buy.probabilityBefore),
+          probabilityAfter: probability(buy.probabilityAfter),
+        };
+      }
+      const sell = quoteSell(state, query.outcome, query.sellShares!);
+      return {
+        outcome: query.outcome,
+        shares: sell.shares,
+        proceeds: sell.proceeds,
+        averagePrice: sell.averagePrice,
+        probabilityBefore: probability(sell.probabilityBefore),
+        probabilityAfter: probability(sell.probabilityAfter),
+      };
+    } catch (error) {
+      throw this.translateLmsrError(error);
+    }
+  }
+
+  // ---- edits -------------------------------------------------------------------------------
+
+  /** PUT replaces every editable field, PATCH only those given. Owner or moderator+, while active. */
+  async edit(
+    user: AuthenticatedUser,
+    id: string,
+    changes: Partial<MarketEditableDto>,
+  ): Promise<MarketResponse> {
+    const updated = await this.db.transaction((manager) => this.update(manager, user, id, changes));
+    await this.cache.invalidate(id);
+    return this.toResponse(updated, await this.creatorOf(updated));
+  }
+
+  private async update(
+    manager: EntityManager,
+    user: AuthenticatedUser,
+    id: string,
+    changes: Partial<MarketEditableDto>,
+  ): Promise<MarketRow> {
+    const market = await this.markets.lockForUpdate(manager, id);
+    if (!market) throw new NotFoundError('Market', id);
+    if (market.creatorId !== user.id && !roleHas(user.role, 'delete')) {
+      throw new ForbiddenError('Only the creator or a moderator can edit this market.');
+    }
+    if (visibleStatus(market.status, market.closesAt) !== 'active') {
+      throw new ConflictError(
+        `The market is ${visibleStatus(market.status, market.closesAt)} and can no longer be edited.`,
+      );
+    }
+    const updated = (await this.markets.update(manager, id, changes))!;
+    await this.outbox.add(manager, 'market.updated', id, {
+      changed: Object.keys(changes),
+      name: updated.name,
+      closesAt: updated.closesAt.toISOString(),
+      tags: updated.tags,
+    });
+    return updated;
+  }
+
+  // ---- primitives for the trading module (always inside its transaction) ----------------------
+
+  /** Locks the market row; 404 if unknown. Lock order everywhere: market, then users. */
+  async lockForTrade(manager: EntityManager, id: string): Promise<MarketRow> {
+    const market = await this.markets.lockForUpdate(manager, id);
+    if (!market) throw new NotFoundError('Market', id);
+    return market;
+  }
+
+  assertOpen(market: MarketRow): void {
+    const status = visibleStatus(market.status, market.closesAt);
+    if (status !== 'active') throw new MarketNotOpenError(status);
+  }
+
+  insert(manager: EntityManager, market: MarketInsert): Promise<MarketRow> {
+    return this.markets.insert(manager, market);
+  }
+
+  applyTrade(manager: EntityManager, id: string, change: MarketStateChange): Promise<void> {
+    return this.markets.applyTrade(manager, id, change);
+  }
+
+  resolve(...args: Parameters<MarketsRepository['resolve']>) {
+    return this.markets.resolve(...args);
+  }
+
+  withdrawCollateral(manager: EntityManager, id: string, amount: string): Promise<boolean> {
+    return this.markets.withdrawCollateral(manager, id, amount);
+  }
+
+  markSettled(manager: EntityManager, id: string): Promise<void> {
+    return this.markets.markSettled(manager, id);
+  }
+
+  delete(manager: EntityManager, id: string): Promise<void> {
+    return this.markets.delete(manager, id);
+  }
+
+  findUnsettledIds(): Promise<string[]> {
+    return this.markets.findUnsettledIds();
+  }
+
+  findByIds(ids: string[]): Promise<MarketRow[]> {
+    return this.markets.findByIds(ids);
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<MarketRow | null> {
+    return this.markets.findById(id, manager);
+  }
+
+  /** Call after commit of anything that changed the market. */
+  invalidate(id: string): Promise<void> {
+    return this.cache.invalidate(id);
+  }
+
+  toResponse(market: MarketRow, creator: CreatorDto | null): MarketResponse {
+    return toMarketResponse(market, creator) as MarketResponse;
+  }
+
+  async creatorOf(market: MarketRow): Promise<CreatorDto | null> {
+    const [creator] = await this.users.findIdentities([market.creatorId]);
+    return creator ?? null;
+  }
+
+  translateLmsrError(error: unknown): unknown {
+    return error instanceof LmsrInputError ? new ValidationFailedError(error.message) : error;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async creatorsOf(rows: Partial<MarketRow>[]): Promise<Map<string, CreatorDto>> {
+    const identities = await this.users.findIdentities(rows.map((row) => row.creatorId!));
+    return new Map(identities.map((identity) => [identity.id, identity]));
+  }
+
+  private cursorValue(row: Partial<MarketRow>, sort: MarketListQueryDto['sort']): string {
+    const value = row[sort];
+    return value instanceof Date ? value.toISOString() : String(value);
+  }
+
+  private cursorAfter(query: MarketListQueryDto): { value: string; id: string } {
+    const position = decodeCursor(query.cursor!, query.sort, query.order);
+    const value = String(position.value);
+    const valid =
+      query.sort === 'name'
+        ? value.length <= 200
+        : query.sort === 'createdAt' || query.sort === 'closesAt'
+          ? !Number.isNaN(Date.parse(value))
+          : /^\d{1,20}(\.\d{1,6})?$/.test(value);
+    if (!valid)
+      throw new ValidationFailedError('The cursor is not valid for this query.', {
+        cursor: ['is malformed'],
+      });
+    return { value, id: position.id };
+  }
+}

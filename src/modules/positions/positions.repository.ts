@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import { Outcome } from '../markets/market.entity';
+
+export type PositionStatus = 'open' | 'closed' | 'settled';
+
+export interface PositionRow {
+  id: string;
+  userId: string;
+  marketId: string;
+  outcome: Outcome;
+  shares: string;
+  invested: string;
+  totalBought: string;
+  totalSold: string;
+  realizedPnl: string;
+  status: PositionStatus;
+  payout: string | null;
+  settledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const POSITION_COLUMNS = `p.id, p.user_id AS "userId", p.market_id AS "marketId", p.outcome, p.shares,
+  p.invested, p.total_bought AS "totalBought", p.total_sold AS "totalSold", p.realized_pnl AS "realizedPnl",
+  p.status, p.payout, p.settled_at AS "settledAt", p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+
+@Injectable()
+export class PositionsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Adds bought shares to the user's position in this outcome, creating it if needed. */
+  async addBuy(
+    manager: EntityManager,
+    buy: { userId: string; marketId: string; outcome: Outcome; shares: string; amount: string },
+  ): Promise<PositionRow> {
+    return (await queryOne<PositionRow>(
+      manager,
+      `INSERT INTO positions AS p (user_id, market_id, outcome, shares, invested, total_bought)
+       VALUES ($1, $2, $3, $4, $5, $5)
+       ON CONFLICT (user_id, market_id, outcome) DO UPDATE SET
+         shares = p.shares + EXCLUDED.shares, invested = p.invested + EXCLUDED.invested,
+         total_bought = p.total_bought + EXCLUDED.total_bought, status = 'open', updated_at = now()
+       RETURNING ${POSITION_COLUMNS}`,
+      [buy.userId, buy.marketId, buy.outcome, buy.shares, buy.amount],
+    ))!;
+  }
+
+  async applySell(
+    manager: EntityManager,
+    id: string,
+    sell: { shares: string; proceeds: string; basisRemoved: string; realized: string },
+  ): Promise<PositionRow> {
+    return (await queryOne<PositionRow>(
+      manager,
+      `UPDATE positions AS p SET shares = p.shares - $2::numeric, invested = p.invested - $4::numeric,
+         total_sold = p.total_sold + $3::numeric, realized_pnl = p.realized_pnl + $5::numeric,
+         status = CASE WHEN p.shares - $2::numeric = 0 THEN 'closed' ELSE 'open' END, updated_at = now()
+       WHERE p.id = $1 RETURNING ${POSITION_COLUMNS}`,
+      [id, sell.shares, sell.proceeds, sell.basisRemoved, sell.realized],
+    ))!;
+  }
+
+  findById(id: string, manager: EntityManager = this.db.manager): Promise<PositionRow | null> {
+    return queryOne<PositionRow>(
+      manager,
+      `SELECT ${POSITION_COLUMNS} FROM positions p WHERE p.id = $1`,
+      [id],
+    );
+  }
+
+  /** Locks one position; call after the market row is locked. */
+  lockById(manager: EntityManager, id: string): Promise<PositionRow | null> {
+    return queryOne<PositionRow>(
+      manager,
+      `SELECT ${POSITION_COLUMNS} FROM positions p WHERE p.id = $1 FOR UPDATE`,
+      [id],
+    );
+  }
+
+  /** The caller's positions, newest first, keyset on (created_at, id). */
+  pageForUser(
+    userId: string,
+    filter: { marketId?: string; status?: PositionStatus },
+    limit: number,
+    after?: { createdAt: string; id: string },
+  ): Promise<PositionRow[]> {
+    return queryRows<PositionRow>(
+      this.db.manager,
+      `SELECT ${POSITION_COLUMNS} FROM positions p
+       WHERE p.user_id = $1
+         AND ($2::uuid IS NULL OR p.market_id = $2::uuid)
+         AND ($3::text IS NULL OR p.status = $3::text)
+         AND ($4::timestamptz IS NULL OR (p.created_at, p.id) < ($4::timestamptz, $5::uuid))
+       ORDER BY p.created_at DESC, p.id DESC LIMIT $6`,
+      [
+        userId,
+        filter.marketId ?? null,
+        filter.status ?? null,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        limit,
+      ],
+    );
+  }
+
+  /** A batch of unsettled positions of a market, locked, in id order. */
+  lockUnsettledBatch(
+    manager: EntityManager,
+    marketId: string,
+    limit: number,
+  ): Promise<PositionRow[]> {
+    return queryRows<PositionRow>(
+      manager,
+      `SELECT ${POSITION_COLUMNS} FROM positions p
+       WHERE p.market_id = $1 AND p.settled_at IS NULL ORDER BY p.id LIMIT $2 FOR UPDATE`,
+      [marketId, limit],
+    );
+  }
+
+  /** Marks a batch settled with what each was paid, in one statement. */
+  async markSettled(
+    manager: EntityManager,
+    payouts: Array<{ id: string; payout: string }>,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE positions AS p SET status = 'settled', settled_at = now(), updated_at = now(), payout = t.payout
+       FROM unnest($1::uuid[], $2::numeric[]) AS t(id, payout) WHERE p.id = t.id`,
+      [payouts.map((p) => p.id), payouts.map((p) => p.payout)],
+    );
+  }
+
+  /** Σ max(bought − sold, 0) over a market's positions: what a full CANCEL refund would need. */
+  async positiveNetInvested(manager: EntityManager, marketId: string): Promise<string> {
+    const row = await queryOne<{ total: string }>(
+      manager,
+      `SELECT coalesce(sum(greatest(total_bought - total_sold, 0)), 0)::text AS total
+       FROM positions WHERE market_id = $1`,
+      [marketId],
+    );
+    return row!.total;
+  }
+}

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import { Outcome } from '../markets/market.entity';
+
+export interface TradeRow {
+  id: string;
+  marketId: string;
+  userId: string;
+  positionId: string;
+  side: 'buy' | 'sell';
+  outcome: Outcome;
+  shares: string;
+  amount: string;
+  probabilityBefore: string;
+  probabilityAfter: string;
+  createdAt: Date;
+}
+
+export interface CandleRow {
+  start: Date;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+}
+
+const TRADE_COLUMNS = `t.id, t.market_id AS "marketId", t.user_id AS "userId", t.position_id AS "positionId",
+  t.side, t.outcome, t.shares, t.amount, t.probability_before AS "probabilityBefore",
+  t.probability_after AS "probabilityAfter", t.created_at AS "createdAt"`;
+
+type After = { createdAt: string; id: string } | undefined;
+
+@Injectable()
+export class TradesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async insert(
+    manager: EntityManager,
+    trade: Omit<TradeRow, 'id' | 'createdAt'>,
+  ): Promise<TradeRow> {
+    return (await queryOne<TradeRow>(
+      manager,
+      `INSERT INTO trades AS t (market_id, user_id, position_id, side, outcome, shares, amount,
+         probability_before, probability_after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${TRADE_COLUMNS}`,
+      [
+        trade.marketId,
+        trade.userId,
+        trade.positionId,
+        trade.side,
+        trade.outcome,
+        trade.shares,
+        trade.amount,
+        trade.probabilityBefore,
+        trade.probabilityAfter,
+      ],
+    ))!;
+  }
+
+  pageForMarket(marketId: string, limit: number, after: After): Promise<TradeRow[]> {
+    return this.page('t.market_id = $1', marketId, limit, after);
+  }
+
+  pageForUser(userId: string, limit: number, after: After): Promise<TradeRow[]> {
+    return this.page('t.user_id = $1', userId, limit, after);
+  }
+
+  /** How many trades a market has that are not its creator's initial buy. */
+  async countOtherThanInitial(
+    manager: EntityManager,
+    marketId: string,
+    creatorId: string,
+  ): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      manager,
+      `SELECT count(*)::int AS n FROM (
+         SELECT user_id, side, row_number() OVER (ORDER BY created_at, id) AS nth
+         FROM trades WHERE market_id = $1
+       ) ranked WHERE NOT (nth = 1 AND user_id = $2 AND side = 'buy')`,
+      [marketId, creatorId],
+    );
+    return row!.n;
+  }
+
+  /**
+   * OHLC candles of the YES probability and volume, computed in SQL. `open` is the
+   * probability before the bucket's first trade; buckets without trades are omitted.
+   */
+  candles(marketId: string, intervalSeconds: number, from: Date, to: Date): Promise<CandleRow[]> {
+    return queryRows<CandleRow>(
+      this.db.manager,
+      `SELECT start,
+              (array_agg(probability_before ORDER BY created_at, id))[1] AS open,
+              greatest(max(probability_after), (array_agg(probability_before ORDER BY created_at, id))[1]) AS high,
+              least(min(probability_after), (array_agg(probability_before ORDER BY created_at, id))[1]) AS low,
+              (array_agg(probability_after ORDER BY created_at DESC, id DESC))[1] AS close,
+              sum(amount) AS volume
+       FROM (
+         SELECT date_bin(make_interval(secs => $2), created_at, TIMESTAMPTZ 'epoch') AS start,
+                probability_before, probability_after, amount, created_at, id
+         FROM trades WHERE market_id = $1 AND created_at >= $3 AND created_at < $4
+       ) bucketed
+       GROUP BY start ORDER BY start`,
+      [marketId, intervalSeconds, from, to],
+    );
+  }
+
+  private page(where: string, id: string, limit: number, after: After): Promise<TradeRow[]> {
+    return queryRows<TradeRow>(
+      this.db.manager,
+      `SELECT ${TRADE_COLUMNS} FROM trades t
+       WHERE ${where} AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2::timestamptz, $3::uuid))
+       ORDER BY t.created_at DESC, t.id DESC LIMIT $4`,
+      [id, after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+  }
+}

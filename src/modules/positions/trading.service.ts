@@ -1,0 +1,338 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  ConflictError,
+  ForbiddenError,
+  InsufficientSharesError,
+  NotFoundError,
+  SlippageExceededError,
+} from '../../common/errors/app-error';
+import { credits, Dec, shares as toShares } from '../../common/money/decimal';
+import { runTransaction } from '../../database/transaction';
+import { AuthenticatedUser } from '../auth/authenticated-user';
+import { roleHas } from '../auth/permissions';
+import { OutboxService } from '../events/outbox.service';
+import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
+import { CreateMarketDto } from '../markets/dto/market-write.dto';
+import { MarketResponse } from '../markets/dto/market.response';
+import { priceOf, quoteBuy, quoteSell, subsidyFor } from '../markets/lmsr';
+import { Outcome } from '../markets/market.entity';
+import { MarketRow } from '../markets/markets.repository';
+import { lmsrState, MarketsService, storedProbability } from '../markets/markets.service';
+import { LedgerService } from '../users/ledger.service';
+import { BuyDto, SellDto } from './dto/trading.dto';
+import { TradeResultResponse, toTradeResponse } from './dto/trading.response';
+import { toMarketSummary, toPositionResponse } from './position-value';
+import { PositionsRepository } from './positions.repository';
+import { TradesRepository } from './trades.repository';
+
+const DEFAULT_LIQUIDITY = '100';
+
+/**
+ * Every request that moves money on a market: create (subsidy + initial buy), buy, sell and
+ * delete (refund). Each is ONE transaction that locks the market row first, then the user's
+ * (through the ledger), and writes trade, position, ledger, market counters and outbox event
+ * together. The market's cache entry is invalidated after commit.
+ */
+@Injectable()
+export class TradingService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly markets: MarketsService,
+    private readonly positions: PositionsRepository,
+    private readonly trades: TradesRepository,
+    private readonly ledger: LedgerService,
+    private readonly outbox: OutboxService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  async createMarket(
+    user: AuthenticatedUser,
+    input: CreateMarketDto,
+    idempotencyKey?: string,
+  ): Promise<Idempotent<MarketResponse>> {
+    const result = await runTransaction(this.db, (manager) =>
+      this.idempotency.run(
+        manager,
+        { userId: user.id, key: idempotencyKey, operation: 'markets.create', input },
+        201,
+        async () => {
+          const liquidity = credits(input.liquidity ?? DEFAULT_LIQUIDITY);
+          const subsidy = subsidyFor(new Dec(liquidity));
+          const market = await this.markets.insert(manager, {
+            name: input.name.trim(),
+            description: input.description ?? '',
+            liquidity,
+            subsidy,
+            tags: input.tags ?? [],
+            creatorId: user.id,
+            closesAt: input.closesAt,
+          });
+          await this.ledger.post(manager, {
+            userId: user.id,
+            kind: 'subsidy',
+            amount: `-${subsidy}`,
+            marketId: market.id,
+          });
+          await this.outbox.add(manager, 'market.created', market.id, {
+            name: market.name,
+            creatorId: user.id,
+            liquidity,
+            closesAt: market.closesAt.toISOString(),
+            tags: market.tags,
+          });
+          const opened = input.initialPosition
+            ? (
+                await this.executeBuy(
+                  manager,
+                  user.id,
+                  market,
+                  input.initialPosition.outcome,
+                  input.initialPosition.amount,
+                )
+              ).market
+            : market;
+          return this.markets.toResponse(opened, await this.markets.creatorOf(opened));
+        },
+      ),
+    );
+    await this.markets.invalidate(result.body.id);
+    return result;
+  }
+
+  async buy(
+    user: AuthenticatedUser,
+    input: BuyDto,
+    idempotencyKey?: string,
+  ): Promise<Idempotent<TradeResultResponse>> {
+    const result = await runTransaction(this.db, (manager) =>
+      this.idempotency.run(
+        manager,
+        { userId: user.id, key: idempotencyKey, operation: 'positions.buy', input },
+        201,
+        async () => {
+          const market = await this.markets.lockForTrade(manager, input.marketId);
+          const executed = await this.executeBuy(
+            manager,
+            user.id,
+            market,
+            input.outcome,
+            input.amount,
+            input.maxProbability,
+          );
+          return executed.response;
+        },
+      ),
+    );
+    await this.markets.invalidate(input.marketId);
+    return result;
+  }
+
+  async sell(
+    user: AuthenticatedUser,
+    positionId: string,
+    input: SellDto,
+    idempotencyKey?: string,
+  ): Promise<Idempotent<TradeResultResponse>> {
+    let marketId = '';
+    const result = await runTransaction(this.db, (manager) =>
+      this.idempotency.run(
+        manager,
+        { userId: user.id, key: idempotencyKey, operation: `positions.sell:${positionId}`, input },
+        200,
+        async () => {
+          const found = await this.positions.findById(positionId, manager);
+          // Someone else's position does not exist for the caller.
+          if (!found || found.userId !== user.id) throw new NotFoundError('Position', positionId);
+          marketId = found.marketId;
+          const market = await this.markets.lockForTrade(manager, found.marketId);
+          const position = (await this.positions.lockById(manager, positionId))!;
+          this.markets.assertOpen(market);
+          const selling = toShares(input.shares ?? position.shares);
+          if (new Dec(selling).gt(position.shares) || new Dec(selling).isZero()) {
+            throw new InsufficientSharesError(selling, position.shares);
+          }
+          const quote = this.lmsr(() => quoteSell(lmsrState(market), position.outcome, selling));
+          if (input.minProceeds !== undefined && new Dec(quote.proceeds).lt(input.minProceeds)) {
+            throw new SlippageExceededError(
+              `The sale would pay ${quote.proceeds}, below minProceeds ${input.minProceeds}.`,
+              {
+                proceeds: quote.proceeds,
+                minProceeds: input.minProceeds,
+              },
+            );
+          }
+          // Average cost: the sold fraction takes its share of the basis; selling all takes all.
+          const basisRemoved = new Dec(selling).eq(position.shares)
+            ? position.invested
+            : credits(new Dec(position.invested).times(selling).div(position.shares));
+          const updatedPosition = await this.positions.applySell(manager, position.id, {
+            shares: selling,
+            proceeds: quote.proceeds,
+            basisRemoved,
+            realized: credits(new Dec(quote.proceeds).minus(basisRemoved)),
+          });
+          return this.recordTrade(manager, user.id, market, {
+            side: 'sell',
+            outcome: position.outcome,
+            shares: selling,
+            amount: quote.proceeds,
+            after: quote.after,
+            position: updatedPosition,
+          }).then((executed) => executed.response);
+        },
+      ),
+    );
+    if (marketId) await this.markets.invalidate(marketId);
+    return result;
+  }
+
+  /**
+   * Deletes a market that has no trade but its creator's initial buy, refunding the whole
+   * collateral (subsidy + initial buy) to the creator. Otherwise 409: cancel it via resolve.
+   */
+  async deleteMarket(user: AuthenticatedUser, id: string): Promise<void> {
+    await runTransaction(this.db, async (manager) => {
+      const market = await this.markets.lockForTrade(manager, id);
+      if (market.creatorId !== user.id && !roleHas(user.role, 'delete')) {
+        throw new ForbiddenError('Only the creator or a moderator can delete this market.');
+      }
+      if (market.status !== 'active')
+        throw new ConflictError(`The market is ${market.status}; it cannot be deleted.`);
+      if ((await this.trades.countOtherThanInitial(manager, id, market.creatorId)) > 0) {
+        throw new ConflictError('The market has trades; cancel it via resolve instead.');
+      }
+      if (new Dec(market.collateral).gt(0)) {
+        await this.ledger.post(manager, {
+          userId: market.creatorId,
+          kind: 'refund',
+          amount: market.collateral,
+          marketId: id,
+          reason: 'market deleted',
+        });
+      }
+      await this.outbox.add(manager, 'market.updated', id, {
+        deleted: true,
+        refunded: market.collateral,
+      });
+      await this.markets.delete(manager, id);
+    });
+    await this.markets.invalidate(id);
+  }
+
+  private async executeBuy(
+    manager: EntityManager,
+    userId: string,
+    market: MarketRow,
+    outcome: Outcome,
+    amount: string,
+    maxProbability?: number,
+  ) {
+    this.markets.assertOpen(market);
+    const quote = this.lmsr(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
+    if (maxProbability !== undefined && quote.probabilityAfter.gt(maxProbability)) {
+      throw new SlippageExceededError(
+        `The ${outcome} probability after the trade would be ${quote.probabilityAfter.toFixed(6)}, above maxProbability ${maxProbability}.`,
+        { probabilityAfter: quote.probabilityAfter.toNumber(), maxProbability },
+      );
+    }
+    const position = await this.positions.addBuy(manager, {
+      userId,
+      marketId: market.id,
+      outcome,
+      shares: quote.shares,
+      amount: quote.amount,
+    });
+    return this.recordTrade(manager, userId, market, {
+      side: 'buy',
+      outcome,
+      shares: quote.shares,
+      amount: quote.amount,
+      after: quote.after,
+      position,
+    });
+  }
+
+  /** The writes every trade shares: trade row, ledger row, market state, outbox event. */
+  private async recordTrade(
+    manager: EntityManager,
+    userId: string,
+    market: MarketRow,
+    trade: {
+      side: 'buy' | 'sell';
+      outcome: Outcome;
+      shares: string;
+      amount: string;
+      after: ReturnType<typeof lmsrState>;
+      position: Awaited<ReturnType<PositionsRepository['addBuy']>>;
+    },
+  ) {
+    const probabilityAfter = storedProbability(priceOf(trade.after, 'YES'));
+    const row = await this.trades.insert(manager, {
+      marketId: market.id,
+      userId,
+      positionId: trade.position.id,
+      side: trade.side,
+      outcome: trade.outcome,
+      shares: trade.shares,
+      amount: trade.amount,
+      probabilityBefore: market.probability,
+      probabilityAfter,
+    });
+    const signed = trade.side === 'buy' ? `-${trade.amount}` : trade.amount;
+    const balance = new Dec(trade.amount).isZero()
+      ? null
+      : await this.ledger.post(manager, {
+          userId,
+          kind: trade.side,
+          amount: signed,
+          marketId: market.id,
+          referenceId: row.id,
+        });
+    await this.markets.applyTrade(manager, market.id, {
+      qYes: trade.after.qYes.toFixed(6),
+      qNo: trade.after.qNo.toFixed(6),
+      probability: probabilityAfter,
+      collateralDelta: trade.side === 'buy' ? trade.amount : `-${trade.amount}`,
+      volumeDelta: trade.amount,
+    });
+    await this.outbox.add(manager, 'trade.executed', market.id, {
+      tradeId: row.id,
+      userId,
+      side: trade.side,
+      outcome: trade.outcome,
+      shares: trade.shares,
+      amount: trade.amount,
+      probabilityBefore: row.probabilityBefore,
+      probabilityAfter,
+    });
+    const updated: MarketRow = {
+      ...market,
+      qYes: trade.after.qYes.toFixed(6),
+      qNo: trade.after.qNo.toFixed(6),
+      probability: probabilityAfter,
+      volume: credits(new Dec(market.volume).plus(trade.amount)),
+      collateral: credits(
+        new Dec(market.collateral)[trade.side === 'buy' ? 'plus' : 'minus'](trade.amount),
+      ),
+      tradeCount: market.tradeCount + 1,
+    };
+    const currentBalance = balance?.balanceAfter ?? (await this.ledger.balanceOf(manager, userId));
+    const response: TradeResultResponse = {
+      trade: toTradeResponse(row),
+      position: toPositionResponse(trade.position, updated),
+      market: toMarketSummary(updated),
+      balance: currentBalance,
+    };
+    return { market: updated, response };
+  }
+
+  private lmsr<T>(compute: () => T): T {
+    try {
+      return compute();
+    } catch (error) {
+      throw this.markets.translateLmsrError(error);
+    }
+  }
+}
