@@ -37,6 +37,7 @@ export interface AppConfig {
     sendDimensions: boolean;
   };
   queueDashboard: { user?: string; password?: string };
+  settlement: { batchSize: number; batchPauseMs: number };
 }
 
 /** Class twin of the interface above, so `AppConfig` can be a Nest injection token. */
@@ -126,6 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueDashboard: {
       user: parsed.QUEUE_DASHBOARD_USER,
       password: parsed.QUEUE_DASHBOARD_PASSWORD,
+    },
+    settlement: {
+      batchSize: parsed.SETTLEMENT_BATCH_SIZE ?? 200,
+      batchPauseMs: parsed.SETTLEMENT_BATCH_PAUSE_MS ?? 0,
     },
   };
 }

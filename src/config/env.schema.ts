@@ -70,6 +70,14 @@ export class EnvSchema {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) EMBEDDINGS_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toBoolean) @IsBoolean() EMBEDDINGS_SEND_DIMENSIONS?: boolean;
 
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) SETTLEMENT_BATCH_SIZE?: number;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SETTLEMENT_BATCH_PAUSE_MS?: number;
+
   @IsOptional() @IsString() QUEUE_DASHBOARD_USER?: string;
   @IsOptional() @IsString() @MinLength(12) QUEUE_DASHBOARD_PASSWORD?: string;
 }

@@ -224,6 +224,11 @@ export class MarketsService {
     return market;
   }
 
+  /** Locks the market row, or answers null when it does not exist (e.g. deleted). */
+  lockIfExists(manager: EntityManager, id: string): Promise<MarketRow | null> {
+    return this.markets.lockForUpdate(manager, id);
+  }
+
   assertOpen(market: MarketRow): void {
     const status = visibleStatus(market.status, market.closesAt);
     if (status !== 'active') throw new MarketNotOpenError(status);

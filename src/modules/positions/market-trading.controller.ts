@@ -14,7 +14,8 @@ import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { RequirePermissions } from '../auth/require-permissions.decorator';
 import { CreateMarketDto } from '../markets/dto/market-write.dto';
 import { MarketResponse } from '../markets/dto/market.response';
-import { HistoryQueryDto } from './dto/trading.dto';
+import { HistoryQueryDto, ResolveDto, ResolveResponse } from './dto/trading.dto';
+import { ResolutionService } from './resolution.service';
 import { CandleResponse, TradeResponse } from './dto/trading.response';
 import { PositionsService } from './positions.service';
 import { TradingService } from './trading.service';
@@ -30,6 +31,7 @@ export class MarketTradingController {
   constructor(
     private readonly trading: TradingService,
     private readonly positions: PositionsService,
+    private readonly resolution: ResolutionService,
   ) {}
 
   @Post()
@@ -63,6 +65,25 @@ export class MarketTradingController {
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT')
   delete(@CurrentUser() user: AuthenticatedUser, @IdParam() id: string): Promise<void> {
     return this.trading.deleteMarket(user, id);
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(202)
+  @RequirePermissions('write')
+  @ApiOperation({
+    summary: 'Resolve a market YES or NO, or CANCEL it (owner or moderator+)',
+    description:
+      'Trading stops at once. Payouts (1.00 per winning share) or refunds (net investment) are made by a ' +
+      'background settlement job; `jobId` identifies it. Resolving twice is 409.',
+  })
+  @ApiEnvelope(ResolveResponse, { status: 202 })
+  @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT')
+  resolve(
+    @CurrentUser() user: AuthenticatedUser,
+    @IdParam() id: string,
+    @Body() body: ResolveDto,
+  ): Promise<ResolveResponse> {
+    return this.resolution.resolve(user, id, body.outcome);
   }
 
   @Get(':id/trades')

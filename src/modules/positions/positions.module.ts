@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { MarketsModule } from '../markets/markets.module';
 import { UsersModule } from '../users/users.module';
@@ -6,13 +7,31 @@ import { MeTradesController } from './me-trades.controller';
 import { PositionsController } from './positions.controller';
 import { PositionsRepository } from './positions.repository';
 import { PositionsService } from './positions.service';
+import { ResolutionService } from './resolution.service';
+import { SETTLEMENT_QUEUE, SettlementQueue } from './settlement.queue';
+import { SettlementService } from './settlement.service';
 import { TradesRepository } from './trades.repository';
 import { TradingService } from './trading.service';
 
 @Module({
-  imports: [MarketsModule, UsersModule],
+  imports: [MarketsModule, UsersModule, BullModule.registerQueue({ name: SETTLEMENT_QUEUE })],
   controllers: [PositionsController, MarketTradingController, MeTradesController],
-  providers: [TradingService, PositionsService, PositionsRepository, TradesRepository],
-  exports: [TradingService, PositionsService, PositionsRepository],
+  providers: [
+    TradingService,
+    PositionsService,
+    ResolutionService,
+    SettlementService,
+    SettlementQueue,
+    PositionsRepository,
+    TradesRepository,
+  ],
+  exports: [
+    TradingService,
+    PositionsService,
+    SettlementService,
+    SettlementQueue,
+    MarketsModule,
+    BullModule,
+  ],
 })
 export class PositionsModule {}

@@ -59,6 +59,47 @@ export class LedgerRepository {
     );
   }
 
+  /**
+   * Credits many users at once (settlement): locks their rows in id order, updates the
+   * balances and appends one ledger row per entry, in one statement each. `balance_after`
+   * is exact per row even when a user has several entries in the batch.
+   */
+  async appendMany(
+    manager: EntityManager,
+    kind: LedgerKind,
+    marketId: string,
+    entries: Array<{ userId: string; amount: string; referenceId: string }>,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const userIds = [...new Set(entries.map((e) => e.userId))].sort();
+    await manager.query(`SELECT id FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+      userIds,
+    ]);
+    await manager.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::uuid[]) AS t(user_id, amount, reference_id)
+       ), totals AS (
+         SELECT user_id, sum(amount) AS total FROM input GROUP BY user_id
+       ), updated AS (
+         UPDATE users u SET balance = u.balance + totals.total, updated_at = now()
+         FROM totals WHERE u.id = totals.user_id RETURNING u.id, u.balance
+       )
+       INSERT INTO ledger_entries (user_id, kind, amount, balance_after, market_id, reference_id)
+       SELECT i.user_id, $4, i.amount,
+              up.balance - coalesce(sum(i.amount) OVER (PARTITION BY i.user_id ORDER BY i.reference_id
+                ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0),
+              $5, i.reference_id
+       FROM input i JOIN updated up ON up.id = i.user_id`,
+      [
+        entries.map((e) => e.userId),
+        entries.map((e) => e.amount),
+        entries.map((e) => e.referenceId),
+        kind,
+        marketId,
+      ],
+    );
+  }
+
   /** Newest first, keyset on (created_at, id). */
   pageForUser(
     userId: string,

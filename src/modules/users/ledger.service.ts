@@ -28,6 +28,16 @@ export class LedgerService {
     throw new InsufficientFundsError(credits(new Dec(amount).neg()), user.balance);
   }
 
+  /** Credits (payouts, refunds) to many users in one statement; amounts must be positive. */
+  postMany(
+    manager: EntityManager,
+    kind: 'payout' | 'refund',
+    marketId: string,
+    entries: Array<{ userId: string; amount: string; referenceId: string }>,
+  ): Promise<void> {
+    return this.ledger.appendMany(manager, kind, marketId, entries);
+  }
+
   async balanceOf(manager: EntityManager, userId: string): Promise<string> {
     const user = await this.users.findById(userId, manager);
     if (!user) throw new NotFoundError('User', userId);

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { IsDecimalString } from '../../../common/decorators/decimal-string.decorator';
 import { CursorPageQueryDto } from '../../../common/pagination/pagination.dto';
+import { MarketResponse } from '../../markets/dto/market.response';
 import { OUTCOMES, Outcome } from '../../markets/market.entity';
 import { PositionStatus } from '../positions.repository';
 
@@ -68,6 +69,17 @@ export class PositionListQueryDto extends CursorPageQueryDto {
   @IsOptional()
   @IsIn(['open', 'closed', 'settled'])
   status?: PositionStatus;
+}
+
+export class ResolveDto {
+  @ApiProperty({ enum: ['YES', 'NO', 'CANCEL'], example: 'YES' })
+  @IsIn(['YES', 'NO', 'CANCEL'])
+  outcome!: 'YES' | 'NO' | 'CANCEL';
+}
+
+export class ResolveResponse {
+  @ApiProperty({ type: MarketResponse }) market!: MarketResponse;
+  @ApiProperty({ example: 'settle-3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21' }) jobId!: string;
 }
 
 export const HISTORY_INTERVALS = { '1m': 60, '1h': 3600, '1d': 86_400 } as const;

@@ -1,0 +1,50 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+
+export const SETTLEMENT_QUEUE = 'settlement';
+export const SETTLE_JOB = 'settle';
+
+export interface SettleJobData {
+  version: 1;
+  marketId: string;
+}
+
+/** Enqueues settlement jobs; settlement itself is idempotent, so a duplicate job is harmless. */
+@Injectable()
+export class SettlementQueue {
+  private readonly logger = new Logger(SettlementQueue.name);
+
+  constructor(@InjectQueue(SETTLEMENT_QUEUE) private readonly queue: Queue<SettleJobData>) {}
+
+  /** The job id for a market's settlement, as returned by POST /markets/:id/resolve. */
+  static jobId(marketId: string): string {
+    return `settle-${marketId}`;
+  }
+
+  /**
+   * Adds the job. If Redis cannot take it now, the resolution is already committed and the
+   * worker's sweep re-derives the job from the database, so this only logs.
+   */
+  async enqueue(marketId: string, jobId = SettlementQueue.jobId(marketId)): Promise<string> {
+    try {
+      await this.queue.add(
+        SETTLE_JOB,
+        { version: 1, marketId },
+        {
+          jobId,
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 86_400, count: 10_000 },
+          removeOnFail: { age: 7 * 86_400 },
+        },
+      );
+    } catch (error) {
+      this.logger.warn(
+        { err: (error as Error).message, marketId },
+        'could not enqueue settlement; the sweep will',
+      );
+    }
+    return jobId;
+  }
+}
