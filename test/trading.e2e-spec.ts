@@ -469,7 +469,7 @@ describe('trading', () => {
           await t.request({ method: 'GET', url: '/api/positions?status=open', headers: user.auth })
         ).json().data;
         if (positions.length === 0) return null;
-        const position = pick(positions) as any;
+        const position: any = pick(positions);
         return sell(
           t,
           user,
@@ -478,8 +478,8 @@ describe('trading', () => {
         );
       });
       const results = (await Promise.all(operations)).filter((r) => r !== null);
-      for (const res of results) expect([200, 201, 409, 422]).toContain(res!.statusCode);
-      expect(results.filter((r) => r!.statusCode >= 500)).toEqual([]);
+      for (const res of results) expect([200, 201, 409, 422]).toContain(res.statusCode);
+      expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
       const [{ buys, sells }] = await sql(
         t,
         `SELECT count(*) FILTER (WHERE side = 'buy')::int AS buys, count(*) FILTER (WHERE side = 'sell')::int AS sells
