@@ -33,6 +33,8 @@ export function coreImports(config: AppConfig) {
     RedisModule,
     QueuesModule,
     MetricsModule,
+    EventsModule,
+    IdempotencyModule,
   ];
 }
 
@@ -46,8 +48,6 @@ export class AppModule {
         ...coreImports(config),
         ThrottlingModule,
         HealthModule,
-        EventsModule,
-        IdempotencyModule,
         UsersModule,
         AuthModule,
         MarketsModule,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { armShutdownWatchdog } from './common/shutdown-watchdog';
 import { createApp } from './app.factory';
 import { loadConfig, loadDotEnv } from './config/app-config';
 import { ensureDatabase } from './database/ensure-database';
@@ -12,6 +13,7 @@ async function bootstrap(): Promise<void> {
     await startWorker(config);
     return;
   }
+  armShutdownWatchdog();
   const app = await createApp(config);
   await app.listen({ port: config.http.port, host: '0.0.0.0' });
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { armShutdownWatchdog } from './common/shutdown-watchdog';
 import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -22,6 +23,7 @@ export async function startWorker(config: AppConfig) {
   app.useLogger(app.get(Logger));
   // SIGTERM: consumers finish their current job, then connections close.
   app.enableShutdownHooks();
+  armShutdownWatchdog();
   await app.init();
   return app;
 }

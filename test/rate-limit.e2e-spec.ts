@@ -136,6 +136,8 @@ describe('rate limits in Redis', () => {
       t = await createTestApp({ env: { ...LIMITS, REDIS_URL: redis.url }, modules: [ProbeModule] });
     });
     afterAll(async () => {
+      // Queue workers close cleanly only with Redis reachable (shutdown itself is bounded).
+      await redis.start();
       await t.close();
       await redis.stop();
     });

@@ -456,8 +456,8 @@ describe('trading', () => {
       let seed = 42;
       const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
-      const operations = Array.from({ length: 200 }, async () => {
-        const user = pick(users);
+      // Each user trades in sequence (so sells follow buys), all users at once.
+      const operation = async (user: TestUser) => {
         if (random() < 0.65) {
           return buy(t, user, {
             marketId: pick(markets).id,
@@ -476,8 +476,16 @@ describe('trading', () => {
           position.id,
           random() < 0.5 ? {} : { shares: (Number(position.shares) / 2).toFixed(6) },
         );
-      });
-      const results = (await Promise.all(operations)).filter((r) => r !== null);
+      };
+      const perUser = await Promise.all(
+        users.map(async (user) => {
+          const responses = [];
+          for (let i = 0; i < 10; i++) responses.push(await operation(user));
+          return responses;
+        }),
+      );
+      const operations = perUser.flat();
+      const results = operations.filter((r) => r !== null);
       for (const res of results) expect([200, 201, 409, 422]).toContain(res.statusCode);
       expect(results.filter((r) => r.statusCode >= 500)).toEqual([]);
       const [{ buys, sells }] = await sql(
