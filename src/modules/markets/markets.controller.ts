@@ -70,7 +70,13 @@ export class MarketsController {
     @IdParam() id: string,
     @Body() body: ReplaceMarketDto,
   ): Promise<MarketResponse> {
-    return this.markets.edit(user, id, { description: '', tags: [], ...body });
+    // The DTO instance has every declared field as an own property (undefined when omitted),
+    // so defaults must not be spread under it.
+    return this.markets.edit(user, id, {
+      ...body,
+      description: body.description ?? '',
+      tags: body.tags ?? [],
+    });
   }
 
   @Patch(':id')

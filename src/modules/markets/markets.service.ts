@@ -279,7 +279,7 @@ export class MarketsService {
     return toMarketResponse(market, creator) as MarketResponse;
   }
 
-  async creatorOf(market: MarketRow): Promise<CreatorDto | null> {
+  async creatorOf(market: Pick<MarketRow, 'creatorId'>): Promise<CreatorDto | null> {
     const [creator] = await this.users.findIdentities([market.creatorId]);
     return creator ?? null;
   }

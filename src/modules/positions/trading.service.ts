@@ -52,6 +52,9 @@ export class TradingService {
     input: CreateMarketDto,
     idempotencyKey?: string,
   ): Promise<Idempotent<MarketResponse>> {
+    // Read before the transaction: a second pool connection taken while the transaction holds
+    // one starves the pool (and times out) once concurrent creates reach the pool size.
+    const creator = await this.markets.creatorOf({ creatorId: user.id });
     const result = await runTransaction(this.db, (manager) =>
       this.idempotency.run(
         manager,
@@ -93,7 +96,7 @@ export class TradingService {
                 )
               ).market
             : market;
-          return this.markets.toResponse(opened, await this.markets.creatorOf(opened));
+          return this.markets.toResponse(opened, creator);
         },
       ),
     );

@@ -27,6 +27,9 @@ const normalizeTags = ({ value }: { value: unknown }) =>
       ]
     : value;
 
+/** Names are stored trimmed, so the length rule applies to what is stored. */
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
 /** The editable fields; PUT sends all of them, PATCH any subset. */
 export class MarketEditableDto {
   @ApiProperty({
@@ -34,6 +37,7 @@ export class MarketEditableDto {
     minLength: 3,
     maxLength: 200,
   })
+  @Transform(trim)
   @IsString()
   @Length(3, 200)
   name!: string;
