@@ -57,6 +57,8 @@ const PG_CONFLICTS: Record<string, string> = {
 /** SQLSTATEs that mean "try again": serialization failure, deadlock, connection trouble. */
 const PG_TRANSIENT = new Set(['40001', '40P01', '57P01', '57P03', '08006', '08003', '08001']);
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/** pg-pool's messages when no connection can be had in time or one dies mid-query. */
+const POOL_EXHAUSTED = /timeout exceeded when trying to connect|Connection terminated/;
 
 function fromHttpException(error: HttpException): MappedError {
   const status = error.getStatus();
@@ -117,7 +119,11 @@ export function mapError(error: unknown): MappedError {
     return { status: 409, code: 'CONFLICT', message: PG_CONFLICTS[sqlState], unexpected: false };
   }
   const code = sqlState ?? (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (PG_TRANSIENT.has(code) || NETWORK_ERRORS.has(code))) {
+  const message = error instanceof Error ? error.message : '';
+  if (
+    (typeof code === 'string' && (PG_TRANSIENT.has(code) || NETWORK_ERRORS.has(code))) ||
+    POOL_EXHAUSTED.test(message)
+  ) {
     return {
       status: 503,
       code: 'SERVICE_UNAVAILABLE',

@@ -182,8 +182,17 @@ export class MarketsService {
   async edit(
     user: AuthenticatedUser,
     id: string,
-    changes: Partial<MarketEditableDto>,
+    body: Partial<MarketEditableDto>,
   ): Promise<MarketResponse> {
+    // Absent and null both mean "leave as is"; an edit that changes nothing is a 400.
+    const changes = Object.fromEntries(
+      Object.entries(body).filter(([, value]) => value !== undefined && value !== null),
+    ) as Partial<MarketEditableDto>;
+    if (Object.keys(changes).length === 0) {
+      throw new ValidationFailedError('Give at least one field to change.', {
+        body: ['at least one of name, description, closesAt, tags is required'],
+      });
+    }
     const updated = await this.db.transaction((manager) => this.update(manager, user, id, changes));
     await this.cache.invalidate(id);
     return this.toResponse(updated, await this.creatorOf(updated));
