@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig, loadDotEnv } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { ensureDatabase } from '../database/ensure-database';
+import { queryRows } from '../database/sql';
 
 /**
  * `npm run seed -- --markets 200000 [--users 1000]`: fills the database with realistic,
@@ -108,9 +109,12 @@ async function main(): Promise<void> {
   });
   bar.update(users, { stage: 'markets' });
 
-  const creators: string[] = (
-    await db.query(`SELECT id FROM users WHERE email LIKE $1 ORDER BY email`, [`seed-${run}-%`])
-  ).map((row: { id: string }) => row.id);
+  const creatorRows = await queryRows<{ id: string }>(
+    db.manager,
+    `SELECT id FROM users WHERE email LIKE $1 ORDER BY email`,
+    [`seed-${run}-%`],
+  );
+  const creators = creatorRows.map((row) => row.id);
   const batch = 5000;
   for (let start = 0; start < markets; start += batch) {
     const size = Math.min(batch, markets - start);
