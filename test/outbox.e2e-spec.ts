@@ -1,4 +1,5 @@
-import { Job, Worker } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
+import { startMarketEventsConsumer } from '../examples/market-events-consumer';
 import { EventRouting } from '../src/modules/events/event-routing';
 import { MarketEvent } from '../src/modules/events/market-event';
 import { OutboxRelayService } from '../src/modules/events/outbox-relay.service';
@@ -392,6 +393,46 @@ describe('roles', () => {
       await worker?.close();
       await consumer.close();
       await api.close();
+    }
+  });
+});
+
+describe('examples/market-events-consumer.ts', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('handles each event once even when BullMQ delivers it twice', async () => {
+    const handled: MarketEvent[] = [];
+    const consumer = startMarketEventsConsumer({
+      redisUrl: t.config.redis.url,
+      redisPrefix: t.redisPrefix,
+      consumerName: `${t.redisPrefix}:example`,
+      onEvent: async (event) => {
+        handled.push(event);
+      },
+    });
+    const queue = new Queue('market-events', {
+      connection: { url: t.config.redis.url },
+      prefix: `${t.redisPrefix}:bull`,
+    });
+    try {
+      const market = await createMarket(t, await registerUser(t), {
+        initialPosition: { outcome: 'YES', amount: '5' },
+      });
+      const rows = await outboxRows(t, [market.id]);
+      await vi.waitFor(() => expect(handled).toHaveLength(2));
+      // A second delivery of the first event, as after a relay crash once its job was gone.
+      const first = handled[0];
+      await queue.add(first.type, first, { jobId: `${first.eventId}-again` });
+      await vi.waitFor(async () => expect(await queue.getCompletedCount()).toBe(3));
+      expect(handled.map((event) => event.eventId)).toEqual(rows.map((row) => row.id));
+    } finally {
+      await queue.close();
+      await consumer.close();
     }
   });
 });
