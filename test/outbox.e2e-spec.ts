@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Job, Queue, Worker } from 'bullmq';
 import { startMarketEventsConsumer } from '../examples/market-events-consumer';
 import { EventRouting } from '../src/modules/events/event-routing';
 import { MarketEvent } from '../src/modules/events/market-event';
 import { OutboxRelayService } from '../src/modules/events/outbox-relay.service';
+import { OutboxService } from '../src/modules/events/outbox.service';
 import { startWorker } from '../src/worker';
 import { buy, createMarket } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
@@ -333,6 +335,47 @@ describe('outbox relay while Redis is down', () => {
     await vi.waitFor(async () =>
       expect((await outboxRows(t, ids)).every((row) => row.published_at !== null)).toBe(true),
     );
+  });
+});
+
+describe('outbox relay when Redis is down from the start', () => {
+  it('boots, keeps events, publishes them once Redis is up, and shuts down promptly without Redis', async () => {
+    const redis = await PrivateRedis.start();
+    await redis.stop();
+    const t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    let consumer: ReturnType<typeof consume> | undefined;
+    let closed = false;
+    try {
+      const marketId = randomUUID();
+      await t.db.transaction((manager) =>
+        t.app.get(OutboxService).add(manager, 'market.updated', marketId, { changed: ['tags'] }),
+      );
+      await vi.waitFor(
+        async () => {
+          const [row] = await outboxRows(t, [marketId]);
+          expect(row.published_at).toBeNull();
+          expect(row.attempts).toBeGreaterThan(0);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+
+      await redis.start();
+      consumer = consume(t);
+      const rows = await allReceived(t, consumer.received, [marketId], 20_000);
+      expectExactlyOnceInOrder(consumer.received, rows);
+      await consumer.close();
+      consumer = undefined;
+
+      await redis.stop();
+      const started = Date.now();
+      await t.close();
+      closed = true;
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await consumer?.close();
+      if (!closed) await t.close();
+      await redis.stop();
+    }
   });
 });
 

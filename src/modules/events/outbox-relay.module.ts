@@ -1,31 +1,43 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { AppConfig } from '../../config/app-config';
-import { QUEUE_NAMES } from '../../queues/queue-names';
+import { bullPrefix, QUEUE_NAMES } from '../../queues/queue-names';
 import { EventsModule } from './events.module';
 import { MARKET_EVENT_JOB_OPTIONS } from './market-event';
-import { OutboxRelayService } from './outbox-relay.service';
+import { MARKET_EVENTS_PRODUCER, OutboxRelayService } from './outbox-relay.service';
 
 /**
- * The outbox relay and its producer on `market-events`. Imported through WorkersModule, so it
- * runs in the worker and all roles, never in a plain API process.
+ * The relay's producer on `market-events`: its own connection without an offline queue, so
+ * while Redis is down an add fails at once (the relay backs off) instead of waiting in
+ * memory. Built here rather than with BullModule.registerQueue so the error listener is on
+ * before the first connection attempt; OutboxRelayService closes it.
+ */
+function createMarketEventsProducer(config: AppConfig): Queue {
+  const queue = new Queue(QUEUE_NAMES.marketEvents, {
+    connection: { url: config.redis.url, enableOfflineQueue: false },
+    prefix: bullPrefix(config.redis.prefix),
+    defaultJobOptions: MARKET_EVENT_JOB_OPTIONS,
+  });
+  // Connection errors surface through failed adds, which the relay logs (throttled); without
+  // a listener BullMQ would print every reconnect failure to stderr.
+  queue.on('error', () => undefined);
+  return queue;
+}
+
+/**
+ * The outbox relay. Imported through WorkersModule, so it runs in the worker and all roles,
+ * never in a plain API process.
  */
 @Module({
-  imports: [
-    EventsModule,
-    BullModule.registerQueueAsync({
-      name: QUEUE_NAMES.marketEvents,
+  imports: [EventsModule],
+  providers: [
+    {
+      provide: MARKET_EVENTS_PRODUCER,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        // Its own connection without an offline queue: while Redis is down an add fails at
-        // once (the relay backs off) instead of queueing in memory.
-        connection: { url: config.redis.url, enableOfflineQueue: false },
-        defaultJobOptions: MARKET_EVENT_JOB_OPTIONS,
-        forceDisconnectOnShutdown: true,
-      }),
-    }),
+      useFactory: createMarketEventsProducer,
+    },
+    OutboxRelayService,
   ],
-  providers: [OutboxRelayService],
   exports: [OutboxRelayService],
 })
 export class OutboxRelayModule {}

@@ -1,14 +1,22 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { withTimeout } from '../../common/async/with-timeout';
-import { QUEUE_NAMES } from '../../queues/queue-names';
 import { EventRouting } from './event-routing';
 import { MarketEvent } from './market-event';
 import { OutboxMetrics } from './outbox.metrics';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
+
+/** Injection token of the relay's BullMQ producer on `market-events` (OutboxRelayModule). */
+export const MARKET_EVENTS_PRODUCER = Symbol('MARKET_EVENTS_PRODUCER');
 
 export const RELAY_TIMING = {
   /** Pause between polls when the outbox is drained. */
@@ -84,7 +92,9 @@ interface BatchResult {
  * than 7 days are pruned once a minute.
  */
 @Injectable()
-export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestroy {
+export class OutboxRelayService
+  implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger(OutboxRelayService.name);
   private running?: Promise<void>;
   private stopped = true;
@@ -98,7 +108,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectQueue(QUEUE_NAMES.marketEvents) private readonly queue: Queue,
+    @Inject(MARKET_EVENTS_PRODUCER) private readonly queue: Queue,
     private readonly outbox: OutboxRepository,
     private readonly routing: EventRouting,
     private readonly metrics: OutboxMetrics,
@@ -114,6 +124,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnModuleDestr
     this.stopped = true;
     this.wake?.();
     await this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
   }
 
   /** Polls now instead of at the next interval (e.g. right after a commit that wrote events). */
