@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { requestIdFor } from './common/http/request-id';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
+import { mountQueueDashboard } from './queues/queue-dashboard';
 
 /** Fastify options from config: request id rule, body limit, proxy trust. */
 export function fastifyOptions(config: AppConfig): FastifyServerOptions {
@@ -57,7 +58,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Market API',
   });
-  void config;
+  mountQueueDashboard(app, config);
 }
 
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {

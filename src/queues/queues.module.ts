@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { QueueMonitor } from './queue-monitor.service';
+import { bullPrefix } from './queue-names';
 
 /** BullMQ's shared connection; queues live under `<REDIS_PREFIX>:bull`. */
 @Global()
@@ -10,9 +12,11 @@ import { AppConfig } from '../config/app-config';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         connection: { url: config.redis.url },
-        prefix: `${config.redis.prefix}:bull`,
+        prefix: bullPrefix(config.redis.prefix),
       }),
     }),
   ],
+  providers: [QueueMonitor],
+  exports: [QueueMonitor],
 })
 export class QueuesModule {}

@@ -1,6 +1,16 @@
 import { Global, Module } from '@nestjs/common';
+import { EventRouting } from './event-routing';
+import { OutboxRepository } from './outbox.repository';
+import { OutboxMetrics } from './outbox.metrics';
 import { OutboxService } from './outbox.service';
 
+/**
+ * Domain events: writers add them to the outbox (OutboxService), modules subscribe to them
+ * (EventRouting). Present in every role; the relay that publishes them is OutboxRelayModule.
+ */
 @Global()
-@Module({ providers: [OutboxService], exports: [OutboxService] })
+@Module({
+  providers: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting],
+  exports: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting],
+})
 export class EventsModule {}

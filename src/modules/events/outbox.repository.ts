@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import { EventType } from './outbox.service';
+
+export interface OutboxRow {
+  id: string;
+  /** bigserial, as PostgreSQL's driver returns it: a decimal string. */
+  seq: string;
+  type: EventType;
+  payload: { version: number; type: EventType; marketId: string; data: Record<string, unknown> };
+  createdAt: Date;
+  attempts: number;
+}
+
+/**
+ * Key of the transaction-scoped advisory lock that makes one relay at a time publish
+ * (0x6f7574626f78, the ASCII of "outbox"). Any constant works as long as nothing else uses it.
+ */
+const RELAY_LOCK_KEY = '122550254464888';
+
+/** Every query on `outbox_events` except the insert, which OutboxService makes in the writer's transaction. */
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Takes the relay lock for the rest of the transaction, or answers false at once when
+   * another relay holds it. Released by COMMIT or ROLLBACK, or when the session dies.
+   */
+  async tryLockRelay(manager: EntityManager): Promise<boolean> {
+    const row = await queryOne<{ locked: boolean }>(
+      manager,
+      `SELECT pg_try_advisory_xact_lock($1::bigint) AS locked`,
+      [RELAY_LOCK_KEY],
+    );
+    return row?.locked === true;
+  }
+
+  /**
+   * The oldest unpublished events, in `seq` order, locked until the transaction ends. Rows
+   * another transaction holds are skipped rather than waited for (none are while relays
+   * serialise on the relay lock; this keeps a stray locker from stalling the relay).
+   */
+  claimBatch(manager: EntityManager, limit: number): Promise<OutboxRow[]> {
+    return queryRows<OutboxRow>(
+      manager,
+      `SELECT id, seq, type, payload, created_at AS "createdAt", attempts
+         FROM outbox_events
+        WHERE published_at IS NULL
+        ORDER BY seq
+        LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+  }
+
+  async markPublished(manager: EntityManager, ids: string[]): Promise<void> {
+    await manager.query(
+      `UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
+      [ids],
+    );
+  }
+
+  async recordFailedAttempt(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE outbox_events SET attempts = attempts + 1 WHERE id = $1`, [id]);
+  }
+
+  /** Unpublished events and the age of the oldest, in one pass over the pending index. */
+  async pendingStats(): Promise<{ count: number; oldestAgeSeconds: number }> {
+    const row = await queryOne<{ count: number; oldestAgeSeconds: number | null }>(
+      this.db.manager,
+      `SELECT count(*)::int AS count,
+              extract(epoch FROM now() - min(created_at))::float8 AS "oldestAgeSeconds"
+         FROM outbox_events
+        WHERE published_at IS NULL`,
+    );
+    return { count: row?.count ?? 0, oldestAgeSeconds: Math.max(0, row?.oldestAgeSeconds ?? 0) };
+  }
+
+  /**
+   * Deletes up to `limit` events published before `before`, oldest first (an index range
+   * scan on published_at). Returns how many went; call again while it returns `limit`.
+   */
+  async prunePublished(before: Date, limit: number): Promise<number> {
+    const rows = await queryRows<{ id: string }>(
+      this.db.manager,
+      `DELETE FROM outbox_events
+        WHERE id IN (SELECT id FROM outbox_events
+                      WHERE published_at < $1
+                      ORDER BY published_at
+                      LIMIT $2)
+        RETURNING id`,
+      [before, limit],
+    );
+    return rows.length;
+  }
+}

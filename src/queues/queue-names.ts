@@ -1,0 +1,19 @@
+/**
+ * Every BullMQ queue the app knows, by name. The names, job names and payloads are a public
+ * contract (docs/queues.md). Monitoring (`queue_jobs` in /metrics, /admin/queues) covers all
+ * of them, whether or not this process runs a consumer for it.
+ */
+export const QUEUE_NAMES = {
+  marketEvents: 'market-events',
+  settlement: 'settlement',
+  searchIndex: 'search-index',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export const KNOWN_QUEUES: readonly QueueName[] = Object.values(QUEUE_NAMES);
+
+/** BullMQ's key prefix: every queue key is `<REDIS_PREFIX>:bull:<queue>:…`. */
+export function bullPrefix(redisPrefix: string): string {
+  return `${redisPrefix}:bull`;
+}
