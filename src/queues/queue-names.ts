@@ -17,3 +17,16 @@ export const KNOWN_QUEUES: readonly QueueName[] = Object.values(QUEUE_NAMES);
 export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}:bull`;
 }
+
+/**
+ * Connection options for every BullMQ connection. BullMQ's own reconnect backoff grows to 20 s,
+ * so after an outage a connection could stay down (and a shutdown wait) that long after Redis
+ * is back; we retry at most every 2 s, as the shared client does.
+ */
+export function bullConnection(redisUrl: string, extra: { enableOfflineQueue?: boolean } = {}) {
+  return {
+    url: redisUrl,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+    ...extra,
+  };
+}

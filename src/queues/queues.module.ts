@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { QueueMonitor } from './queue-monitor.service';
-import { bullPrefix } from './queue-names';
+import { bullConnection, bullPrefix } from './queue-names';
 
 /** BullMQ's shared connection; queues live under `<REDIS_PREFIX>:bull`. */
 @Global()
@@ -11,7 +11,7 @@ import { bullPrefix } from './queue-names';
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        connection: { url: config.redis.url },
+        connection: bullConnection(config.redis.url),
         prefix: bullPrefix(config.redis.prefix),
       }),
     }),

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../../config/app-config';
-import { bullPrefix, QUEUE_NAMES } from '../../queues/queue-names';
+import { bullConnection, bullPrefix, QUEUE_NAMES } from '../../queues/queue-names';
 import { EventsModule } from './events.module';
 import { MARKET_EVENT_JOB_OPTIONS } from './market-event';
 import { MARKET_EVENTS_PRODUCER, OutboxRelayService } from './outbox-relay.service';
@@ -14,7 +14,7 @@ import { MARKET_EVENTS_PRODUCER, OutboxRelayService } from './outbox-relay.servi
  */
 function createMarketEventsProducer(config: AppConfig): Queue {
   const queue = new Queue(QUEUE_NAMES.marketEvents, {
-    connection: { url: config.redis.url, enableOfflineQueue: false },
+    connection: bullConnection(config.redis.url, { enableOfflineQueue: false }),
     prefix: bullPrefix(config.redis.prefix),
     defaultJobOptions: MARKET_EVENT_JOB_OPTIONS,
   });
