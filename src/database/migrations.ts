@@ -1,6 +1,7 @@
 import { DataSourceOptions } from 'typeorm';
 import { UsersAndLedger1732300000000 } from '../../migrations/1732300000000-UsersAndLedger';
 import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-MarketsAndTrading';
+import { Search1732300002000 } from '../../migrations/1732300002000-Search';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -9,4 +10,5 @@ import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-M
 export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[] = [
   UsersAndLedger1732300000000,
   MarketsAndTrading1732300001000,
+  Search1732300002000,
 ];
