@@ -15,6 +15,7 @@ import { AuthenticationGuard } from './modules/auth/authentication.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { PermissionsGuard } from './modules/auth/permissions.guard';
 import { HealthModule } from './modules/health/health.module';
+import { SearchModule } from './modules/search/search.module';
 import { UsersModule } from './modules/users/users.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './redis/redis.module';
@@ -44,6 +45,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         AuthModule,
+        SearchModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],
       providers: [
