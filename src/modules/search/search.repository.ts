@@ -74,9 +74,9 @@ export class SearchRepository {
            LIMIT $3
          ),
          fuzzy AS (
-           SELECT m.id, word_similarity(input.normalized, search_normalize(m.name)) AS similarity
+           SELECT m.id, word_similarity(input.normalized, m.search_name) AS similarity
            FROM markets m CROSS JOIN input
-           WHERE input.normalized <% search_normalize(m.name) AND ${statusFilter('$2')}
+           WHERE input.normalized <% m.search_name AND ${statusFilter('$2')}
            ORDER BY similarity DESC, m.id
            LIMIT $3
          )
