@@ -7,6 +7,7 @@ import { SqlVectorIndex } from '../src/modules/search/vectors/sql-vector-index';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
 import { insertMarket, MarketSeed, TestMarket } from './factories/markets';
 import { FakeEmbeddingsServer, startFakeEmbeddingsServer } from './support/fake-embeddings-server';
+import { PrivateRedis } from './support/private-redis';
 import { count, sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -485,5 +486,54 @@ describe('search without an embeddings provider', () => {
   it('enqueues nothing: there is no embedding to compute', async () => {
     const [{ id }] = await sql(t, `SELECT id FROM markets LIMIT 1`);
     expect(await t.app.get(SearchIndexer).enqueueMarket(id)).toBeNull();
+  });
+});
+
+describe('search with Redis down', () => {
+  let redis: PrivateRedis;
+  let fake: FakeEmbeddingsServer;
+  let t: TestApp;
+  let marketId: string;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    fake = await startFakeEmbeddingsServer();
+    t = await createTestApp({
+      env: { REDIS_URL: redis.url, EMBEDDINGS_URL: fake.url, ...ADMIN_ENV },
+    });
+    const creator = await registerUser(t);
+    marketId = (
+      await insertMarket(t, {
+        name: 'Will the Tamsin vote recount finish in May?',
+        creatorId: creator.id,
+      })
+    ).id;
+    await indexMarkets(t, [{ id: marketId } as TestMarket]);
+  });
+
+  afterAll(async () => {
+    // Shuts down with Redis still down: the queue and the worker must not wait for it.
+    await t?.close();
+    await redis.stop();
+    await fake?.close();
+  });
+
+  it('still searches (the query-embedding cache is skipped) and answers reindex with 503', async () => {
+    const admin = await loginAdmin(t); // login is rate limited and fails closed without Redis
+    await redis.stop();
+
+    const found = await results(t, { q: 'Tamsin election' });
+    expect(found[0]).toMatchObject({ id: marketId, matchedBy: ['semantic'] });
+    expect((await results(t, { q: 'Tamsin', mode: 'keyword' }))[0].id).toBe(marketId);
+
+    const started = Date.now();
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/search/reindex',
+      headers: admin.auth,
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

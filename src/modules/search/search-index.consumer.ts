@@ -1,6 +1,8 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import type Redis from 'ioredis';
+import { REDIS } from '../../redis/redis.module';
 import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
 import { MarketIndexingService } from './market-indexing.service';
 import {
@@ -21,11 +23,26 @@ const PERMANENT_REASONS = new Set(['rejected', 'invalid_response', 'dimension_mi
  * retries with exponential backoff; permanent ones fail the job at once.
  */
 @Processor(SEARCH_INDEX_QUEUE, { concurrency: 4 })
-export class SearchIndexConsumer extends WorkerHost {
+export class SearchIndexConsumer extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchIndexConsumer.name);
+  private lastErrorLog = 0;
 
-  constructor(private readonly indexing: MarketIndexingService) {
+  constructor(
+    private readonly indexing: MarketIndexingService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {
     super();
+  }
+
+  /**
+   * With Redis up, @nestjs/bullmq closes the worker gracefully (the active job finishes).
+   * With Redis unreachable that close would wait for a reconnect forever, so the worker is
+   * closed at once; an interrupted job's lock expires and BullMQ runs it again.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    this.logger.warn('Redis is unreachable at shutdown: closing the search-index worker now');
+    await this.worker.close(true);
   }
 
   async process(job: Job): Promise<unknown> {
@@ -48,6 +65,14 @@ export class SearchIndexConsumer extends WorkerHost {
       }
       throw error;
     }
+  }
+
+  /** Connection errors (Redis down): logged at most every 10 s; the worker reconnects. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    if (Date.now() - this.lastErrorLog < 10_000) return;
+    this.lastErrorLog = Date.now();
+    this.logger.warn({ err: error.message }, 'search-index worker: Redis error');
   }
 
   @OnWorkerEvent('failed')
