@@ -13,7 +13,11 @@ import { createTestApp, TestApp } from './support/test-app';
 
 type Query = Record<string, string | number>;
 
-function searchMarkets(t: TestApp, query: Query) {
+/** GET /api/search/markets with the parameters, or a raw query string. */
+function searchMarkets(t: TestApp, query: Query | string) {
+  if (typeof query === 'string') {
+    return t.request({ method: 'GET', url: `/api/search/markets?${query}` });
+  }
   const qs = new URLSearchParams(
     Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]),
   ).toString();
@@ -358,7 +362,7 @@ describe('search', () => {
   });
 
   describe('validation', () => {
-    it.each<[string, Query, string]>([
+    it.each<[string, Query | string, string]>([
       ['q missing', { mode: 'keyword' }, 'q'],
       ['q empty', { q: '' }, 'q'],
       ['q only spaces', { q: '   ' }, 'q'],
@@ -369,6 +373,8 @@ describe('search', () => {
       ['limit 51', { q: 'bitcoin', limit: 51 }, 'limit'],
       ['limit not a number', { q: 'bitcoin', limit: 'ten' }, 'limit'],
       ['an unknown parameter', { q: 'bitcoin', sort: 'name' }, 'sort'],
+      ['q with a NUL character', { q: 'bit\u0000coin' }, 'q'],
+      ['q given twice', 'q=bitcoin&q=ether', 'q'],
     ])('rejects %s with 400 and the envelope', async (_label, query, field) => {
       const res = await searchMarkets(t, query);
       expect(res.statusCode).toBe(400);
@@ -535,5 +541,35 @@ describe('search with Redis down', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('search with a slow embeddings provider', () => {
+  let fake: FakeEmbeddingsServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    fake = await startFakeEmbeddingsServer();
+    // One provider attempt may take 200 ms; a search waits 200 + 500 ms for the query vector.
+    t = await createTestApp({ env: { EMBEDDINGS_URL: fake.url, EMBEDDINGS_TIMEOUT_MS: '200' } });
+    const creator = await registerUser(t);
+    await insertMarket(t, { name: 'Will the Brannock mill reopen?', creatorId: creator.id });
+    fake.setDelay(5_000);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('answers hybrid by keyword within the deadline instead of waiting for every retry', async () => {
+    const started = Date.now();
+    const found = await results(t, { q: 'Brannock' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(found[0]).toMatchObject({
+      name: 'Will the Brannock mill reopen?',
+      matchedBy: ['keyword'],
+    });
+    expect(await metricsText(t)).toMatch(/^search_fallbacks_total\{reason="timeout"\} 1$/m);
   });
 });

@@ -46,8 +46,9 @@ export class SearchRepository {
    * weighted `search_document`, GIN) and names within the trigram threshold (GIN trigram
    * index), merged and ordered by `textRank + nameWeight × nameSimilarity`.
    *
-   * The threshold is set per transaction (`SET LOCAL`), so the `<%` operator, which is what
-   * lets the trigram index answer, uses ours and not the server's default (0.6).
+   * The threshold is set for this transaction only (`set_config(…, true)`), so the `<%`
+   * operator, which is what lets the trigram index answer, uses ours and not the server's
+   * default (0.6).
    */
   keywordMatches(input: {
     query: string;

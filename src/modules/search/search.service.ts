@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { ServiceUnavailableError, ValidationFailedError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
 import { EmbeddingsProvider } from './embeddings/embeddings.provider';
@@ -36,6 +37,13 @@ export interface SearchHit {
 const LOG_EVERY_MS = 10_000;
 
 /**
+ * How long a search waits for the query embedding beyond one provider attempt
+ * (`EMBEDDINGS_TIMEOUT_MS`): room for a quick retry, not for the provider's whole retry
+ * schedule. Past it, hybrid answers by keyword and semantic with a 503.
+ */
+export const QUERY_EMBEDDING_GRACE_MS = 500;
+
+/**
  * Market search: keyword (full text + name trigrams) and semantic (embeddings) candidates,
  * fused by reciprocal rank. Hybrid degrades to keyword when the embeddings provider is
  * absent or failing, counting each fallback in `search_fallbacks_total{reason}`.
@@ -44,6 +52,7 @@ const LOG_EVERY_MS = 10_000;
 export class SearchService {
   private readonly logger = new Logger(SearchService.name);
   private readonly fallbacks: Counter<'reason'>;
+  private readonly embeddingDeadlineMs: number;
   private lastFallbackLog = 0;
 
   constructor(
@@ -52,8 +61,10 @@ export class SearchService {
     private readonly queryEmbeddings: QueryEmbeddingCache,
     private readonly provider: EmbeddingsProvider,
     private readonly indexer: SearchIndexer,
+    config: AppConfig,
     metrics: MetricsService,
   ) {
+    this.embeddingDeadlineMs = config.embeddings.timeoutMs + QUERY_EMBEDDING_GRACE_MS;
     this.fallbacks = metrics.counter(
       'search_fallbacks_total',
       'Hybrid searches answered by keyword only, by why semantic search was unavailable',
@@ -141,7 +152,7 @@ export class SearchService {
   }
 
   private async semanticIds(input: SearchInput): Promise<string[]> {
-    const vector = await this.queryEmbeddings.embedQuery(input.query);
+    const vector = await this.embedQueryWithDeadline(input.query);
     const matches = await this.vectors.nearest(vector, {
       limit: SEMANTIC_PREFILTER_CANDIDATES,
       minSimilarity: SEMANTIC_MIN_SIMILARITY,
@@ -152,5 +163,31 @@ export class SearchService {
     );
     if (missing.length > 0) this.vectors.forget(missing);
     return eligible.slice(0, CANDIDATES_PER_LIST);
+  }
+
+  /** The query's vector, or an EmbeddingsUnavailableError('timeout') past the deadline. */
+  private async embedQueryWithDeadline(query: string): Promise<number[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new EmbeddingsUnavailableError(
+              'timeout',
+              `The query embedding took longer than ${this.embeddingDeadlineMs} ms.`,
+            ),
+          ),
+        this.embeddingDeadlineMs,
+      );
+    });
+    const embedding = this.queryEmbeddings.embedQuery(query);
+    // If the deadline wins, the late answer (or failure) is dropped; a late vector still
+    // reaches the query cache.
+    embedding.catch(() => undefined);
+    try {
+      return await Promise.race([embedding, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

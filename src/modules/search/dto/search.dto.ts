@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, NotContains } from 'class-validator';
 import type { SearchHit } from '../search.service';
 import {
   MatchSource,
@@ -26,6 +26,8 @@ export class SearchMarketsQueryDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 200, { message: 'q must be 1 to 200 characters, not counting surrounding spaces' })
+  // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the query.
+  @NotContains('\u0000', { message: 'q must not contain NUL characters' })
   q!: string;
 
   @ApiPropertyOptional({
