@@ -573,3 +573,62 @@ describe('search with a slow embeddings provider', () => {
     expect(await metricsText(t)).toMatch(/^search_fallbacks_total\{reason="timeout"\} 1$/m);
   });
 });
+
+describe('the in-memory vector index', () => {
+  let fake: FakeEmbeddingsServer;
+  let t: TestApp;
+  let creator: TestUser;
+
+  beforeAll(async () => {
+    fake = await startFakeEmbeddingsServer();
+    t = await createTestApp({ env: { EMBEDDINGS_URL: fake.url, EMBEDDINGS_MODEL: 'fake-384' } });
+    creator = await registerUser(t);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('follows PostgreSQL: grows past its first allocation and drops deleted markets', async () => {
+    // 1,100 markets with random unit vectors written straight to the table (beyond the
+    // initial 1,024 rows), and one real one about space.
+    await sql(
+      t,
+      `INSERT INTO markets (name, creator_id, liquidity, subsidy, collateral, closes_at)
+       SELECT 'Filler market ' || g, $1, 100, 69.31, 69.31, now() + interval '30 days'
+       FROM generate_series(1, 1100) AS g`,
+      [creator.id],
+    );
+    await sql(
+      t,
+      `INSERT INTO market_embeddings (market_id, model, dimensions, content_hash, embedding)
+       SELECT m.id, 'fake-384', 384, 'filler', v.embedding FROM markets m
+       CROSS JOIN LATERAL (
+         SELECT array_agg(x / length)::real[] AS embedding FROM (
+           SELECT x, sqrt(sum(x * x) OVER ()) AS length
+           FROM (SELECT random() - 0.5 AS x FROM generate_series(1, 384) WHERE m.id IS NOT NULL) r
+         ) s
+       ) v`,
+    );
+    const comet = await insertMarket(t, {
+      name: 'Will NASA see the Quillon comet from orbit?',
+      creatorId: creator.id,
+    });
+    await indexMarkets(t, [comet]);
+
+    const index = t.app.get(InMemoryVectorIndex);
+    expect((await results(t, { q: 'satellite', mode: 'semantic' }))[0].id).toBe(comet.id);
+    expect(index.count).toBe(1101);
+
+    await sql(t, `DELETE FROM markets WHERE id = $1`, [comet.id]);
+    expect(await results(t, { q: 'satellite', mode: 'semantic' })).toEqual([]);
+    expect(index.count).toBe(1100);
+    // What is left still ranks like the SQL scan.
+    const [query] = fake.embed(['filler market']);
+    const options = { limit: 5, minSimilarity: -1 };
+    const memory = await index.nearest(query, options);
+    const scan = await t.app.get(SqlVectorIndex).nearest(query, options);
+    expect(memory.map((m) => m.marketId)).toEqual(scan.map((m) => m.marketId));
+  });
+});

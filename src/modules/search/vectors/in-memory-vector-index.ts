@@ -44,7 +44,8 @@ export class InMemoryVectorIndex extends MarketVectorIndex {
     super();
     this.model = config.embeddings.model;
     this.dims = provider.dimensions;
-    this.matrix = new Float32Array(INITIAL_CAPACITY * this.dims);
+    // Allocated on first use: worker processes never search.
+    this.matrix = new Float32Array(0);
     this.size =
       (metrics.registry.getSingleMetric('search_vector_index_markets') as Gauge | undefined) ??
       new Gauge({
@@ -122,7 +123,8 @@ export class InMemoryVectorIndex extends MarketVectorIndex {
     if (row === undefined) {
       row = this.ids.length;
       if ((row + 1) * this.dims > this.matrix.length) {
-        const grown = new Float32Array(this.matrix.length * 2);
+        const rows = Math.max(INITIAL_CAPACITY, 2 * (this.matrix.length / this.dims));
+        const grown = new Float32Array(rows * this.dims);
         grown.set(this.matrix);
         this.matrix = grown;
       }
