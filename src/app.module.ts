@@ -15,6 +15,7 @@ import { AuthenticationGuard } from './modules/auth/authentication.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { PermissionsGuard } from './modules/auth/permissions.guard';
 import { HealthModule } from './modules/health/health.module';
+import { SearchModule } from './modules/search/search.module';
 import { UsersModule } from './modules/users/users.module';
 import { EventsModule } from './modules/events/events.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
@@ -52,6 +53,7 @@ export class AppModule {
         AuthModule,
         MarketsModule,
         PositionsModule,
+        SearchModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],
       providers: [

@@ -1,6 +1,7 @@
 import { DataSourceOptions } from 'typeorm';
 import { UsersAndLedger1732300000000 } from '../../migrations/1732300000000-UsersAndLedger';
 import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-MarketsAndTrading';
+import { Search1732300002000 } from '../../migrations/1732300002000-Search';
 import { OutboxPublishedIndex1732300004000 } from '../../migrations/1732300004000-OutboxPublishedIndex';
 
 /**
@@ -10,5 +11,6 @@ import { OutboxPublishedIndex1732300004000 } from '../../migrations/173230000400
 export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[] = [
   UsersAndLedger1732300000000,
   MarketsAndTrading1732300001000,
+  Search1732300002000,
   OutboxPublishedIndex1732300004000,
 ];

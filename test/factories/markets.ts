@@ -55,3 +55,53 @@ export async function closeMarketNow(t: TestApp, marketId: string): Promise<void
     marketId,
   ]);
 }
+
+
+/** A status as the API shows it; `closed` is an active market whose closing time passed. */
+export type TestMarketStatus = 'active' | 'closed' | 'resolved' | 'cancelled';
+
+export interface MarketSeed {
+  name: string;
+  description?: string;
+  tags?: string[];
+  creatorId: string;
+  status?: TestMarketStatus;
+  closesAt?: Date;
+}
+
+export interface TestMarket {
+  id: string;
+  name: string;
+  updatedAt: Date;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Inserts a market row with SQL (the markets HTTP API is another module's). LMSR state is a
+ * fresh market's: liquidity 100, subsidy = collateral = 100 × ln 2, probability 0.5.
+ */
+export async function insertMarket(t: TestApp, seed: MarketSeed): Promise<TestMarket> {
+  const status = seed.status ?? 'active';
+  const closesAt =
+    seed.closesAt ?? new Date(Date.now() + (status === 'closed' ? -DAY_MS : 30 * DAY_MS));
+  const stored = status === 'closed' ? 'active' : status;
+  const settled = stored === 'resolved' || stored === 'cancelled';
+  const rows: Array<{ id: string; name: string; updatedAt: Date }> = await t.db.query(
+    `INSERT INTO markets (name, description, tags, creator_id, status, outcome, liquidity,
+                          subsidy, collateral, closes_at, resolved_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 100, 69.31, 69.31, $7, $8)
+     RETURNING id, name, updated_at AS "updatedAt"`,
+    [
+      seed.name,
+      seed.description ?? '',
+      seed.tags ?? [],
+      seed.creatorId,
+      stored,
+      stored === 'resolved' ? 'YES' : null,
+      closesAt,
+      settled ? new Date() : null,
+    ],
+  );
+  return rows[0];
+}

@@ -1,0 +1,43 @@
+/**
+ * Ranking constants, in one place so docs/search.md and the code cannot drift. RRF's k lives
+ * with the fusion function (rrf.ts).
+ */
+
+/** Market statuses a search can filter on. `closed` is an active market past `closes_at`. */
+export const SEARCH_STATUSES = ['active', 'closed', 'resolved', 'cancelled'] as const;
+export type SearchStatus = (typeof SEARCH_STATUSES)[number];
+
+export const SEARCH_MODES = ['hybrid', 'keyword', 'semantic'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+export type MatchSource = 'keyword' | 'semantic';
+
+/** How many candidates each list (keyword, semantic) brings to the fusion. */
+export const CANDIDATES_PER_LIST = 100;
+
+/**
+ * Typo tolerance: a name matches when `word_similarity(query, name)` (pg_trgm, on lower-cased,
+ * unaccented text) reaches this. 0.5 admits one wrong letter in a 9-letter word ("Zephirian"
+ * vs "Zephyrian" is 0.54) while "rain" does not match "Ukraine" (0.4).
+ */
+export const TRIGRAM_THRESHOLD = 0.5;
+
+/**
+ * The keyword score is `ts_rank_cd(document, query, 32) + NAME_SIMILARITY_WEIGHT × similarity`:
+ * full-text rank (in [0, 1) with normalisation 32) plus the name's trigram similarity, so an
+ * exact word match wins and a near miss on the name still ranks.
+ */
+export const NAME_SIMILARITY_WEIGHT = 0.5;
+
+/**
+ * Semantic candidates need at least this cosine similarity. Without a floor every market
+ * would be a "semantic match" of every query. The right value depends on the model; 0.25
+ * keeps related texts for OpenAI's text-embedding-3 family and drops noise.
+ */
+export const SEMANTIC_MIN_SIMILARITY = 0.25;
+
+/**
+ * Nearest vectors fetched before the status filter; the first CANDIDATES_PER_LIST that pass
+ * it are kept. A filtered search where most near markets have another status may see fewer.
+ */
+export const SEMANTIC_PREFILTER_CANDIDATES = 500;

@@ -1,0 +1,41 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { EmbeddingsModule } from './embeddings/embeddings.module';
+import { MarketEmbeddingsRepository } from './market-embeddings.repository';
+import { MarketIndexingService } from './market-indexing.service';
+import { SEARCH_INDEX_JOB_OPTIONS, SEARCH_INDEX_QUEUE } from './search-index.jobs';
+import { SearchIndexer } from './search-indexer';
+import { SearchController } from './search.controller';
+import { SearchRepository } from './search.repository';
+import { SearchService } from './search.service';
+import { InMemoryVectorIndex } from './vectors/in-memory-vector-index';
+import { MarketVectorIndex } from './vectors/market-vector-index';
+import { SqlVectorIndex } from './vectors/sql-vector-index';
+
+/**
+ * Market search (docs/search.md). Exports `SearchIndexer` (enqueue embedding refreshes) and
+ * `MarketIndexingService` (what the `search-index` consumer runs, see SearchWorkerModule).
+ */
+@Module({
+  imports: [
+    EmbeddingsModule,
+    BullModule.registerQueue({
+      name: SEARCH_INDEX_QUEUE,
+      defaultJobOptions: SEARCH_INDEX_JOB_OPTIONS,
+    }),
+  ],
+  controllers: [SearchController],
+  providers: [
+    SearchService,
+    SearchRepository,
+    MarketEmbeddingsRepository,
+    MarketIndexingService,
+    SearchIndexer,
+    InMemoryVectorIndex,
+    SqlVectorIndex,
+    // The choice (docs/search.md): an in-process copy, 100× faster than the SQL scan here.
+    { provide: MarketVectorIndex, useExisting: InMemoryVectorIndex },
+  ],
+  exports: [SearchIndexer, MarketIndexingService],
+})
+export class SearchModule {}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { queryRows } from '../../database/sql';
+import { SearchStatus } from './search-ranking';
+
+export interface KeywordMatchRow {
+  marketId: string;
+  /** `ts_rank_cd(search_document, query, 32)`, 0 when only the name's trigrams matched. */
+  textRank: number;
+  /** `word_similarity(query, name)`, 0 when below the trigram threshold. */
+  nameSimilarity: number;
+}
+
+export interface SearchResultRow {
+  id: string;
+  name: string;
+  description: string;
+  status: SearchStatus;
+  /** numeric(7,6) as a decimal string. */
+  probability: string;
+  /** numeric(20,2) as a decimal string. */
+  volume: string;
+  closesAt: Date;
+  tags: string[];
+}
+
+/** The status a client sees: an active market past its closing time reads as closed. */
+const EFFECTIVE_STATUS = `CASE WHEN m.status = 'active' AND m.closes_at <= now() THEN 'closed' ELSE m.status END`;
+
+/** `$n` is the wanted status or NULL for any. */
+const statusFilter = (param: string) =>
+  `(${param}::text IS NULL OR ${EFFECTIVE_STATUS} = ${param}::text)`;
+
+/**
+ * Search reads over the markets table: the keyword query (full text + trigrams), status
+ * filtering of semantic candidates, and the result rows. The markets module owns writes to
+ * markets; search only reads the columns it indexes and shows.
+ */
+@Injectable()
+export class SearchRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Keyword candidates, best first: full-text matches (`websearch_to_tsquery` over the
+   * weighted `search_document`, GIN) and names within the trigram threshold (GIN trigram
+   * index), merged and ordered by `textRank + nameWeight × nameSimilarity`.
+   *
+   * The threshold is set for this transaction only (`set_config(…, true)`), so the `<%`
+   * operator, which is what lets the trigram index answer, uses ours and not the server's
+   * default (0.6).
+   */
+  keywordMatches(input: {
+    query: string;
+    status: SearchStatus | null;
+    limit: number;
+    trigramThreshold: number;
+    nameWeight: number;
+  }): Promise<KeywordMatchRow[]> {
+    return this.db.transaction('READ COMMITTED', async (manager) => {
+      await manager.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [
+        String(input.trigramThreshold),
+      ]);
+      return queryRows<KeywordMatchRow>(
+        manager,
+        `WITH input AS (
+           SELECT websearch_to_tsquery('english', search_unaccent($1)) AS query,
+                  search_normalize($1) AS normalized
+         ),
+         full_text AS (
+           SELECT m.id, ts_rank_cd(m.search_document, input.query, 32) AS rank
+           FROM markets m CROSS JOIN input
+           WHERE m.search_document @@ input.query AND ${statusFilter('$2')}
+           ORDER BY rank DESC, m.id
+           LIMIT $3
+         ),
+         fuzzy AS (
+           SELECT m.id, word_similarity(input.normalized, m.search_name) AS similarity
+           FROM markets m CROSS JOIN input
+           WHERE input.normalized <% m.search_name AND ${statusFilter('$2')}
+           ORDER BY similarity DESC, m.id
+           LIMIT $3
+         )
+         SELECT coalesce(f.id, z.id) AS "marketId",
+                coalesce(f.rank, 0)::float8 AS "textRank",
+                coalesce(z.similarity, 0)::float8 AS "nameSimilarity"
+         FROM full_text f FULL JOIN fuzzy z ON z.id = f.id
+         ORDER BY coalesce(f.rank, 0) + $4 * coalesce(z.similarity, 0) DESC, "marketId"
+         LIMIT $3`,
+        [input.query, input.status, input.limit, input.nameWeight],
+      );
+    });
+  }
+
+  /**
+   * Splits candidate ids, keeping their order, into those that exist with the status
+   * (`eligible`) and those whose market is gone (`missing`).
+   */
+  async classifyCandidates(
+    ids: string[],
+    status: SearchStatus | null,
+  ): Promise<{ eligible: string[]; missing: string[] }> {
+    if (ids.length === 0) return { eligible: [], missing: [] };
+    const rows = await queryRows<{ id: string; exists: boolean; eligible: boolean }>(
+      this.db.manager,
+      `SELECT c.id, m.id IS NOT NULL AS exists,
+              (m.id IS NOT NULL AND ${statusFilter('$2')}) AS eligible
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS c(id, position)
+       LEFT JOIN markets m ON m.id = c.id
+       ORDER BY c.position`,
+      [ids, status],
+    );
+    return {
+      eligible: rows.filter((row) => row.eligible).map((row) => row.id),
+      missing: rows.filter((row) => !row.exists).map((row) => row.id),
+    };
+  }
+
+  /** The result rows of a batch of markets, in one query (order is the caller's job). */
+  findResultRows(ids: string[]): Promise<SearchResultRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return queryRows<SearchResultRow>(
+      this.db.manager,
+      `SELECT m.id, m.name, m.description, ${EFFECTIVE_STATUS} AS status, m.probability,
+              m.volume, m.closes_at AS "closesAt", m.tags
+       FROM markets m WHERE m.id = ANY($1::uuid[])`,
+      [ids],
+    );
+  }
+}

@@ -1,0 +1,193 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { ServiceUnavailableError, ValidationFailedError } from '../../common/errors/app-error';
+import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../metrics/metrics.service';
+import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
+import { EmbeddingsProvider } from './embeddings/embeddings.provider';
+import { QueryEmbeddingCache } from './embeddings/query-embedding.cache';
+import { RankedList, reciprocalRankFusion } from './rrf';
+import { SearchIndexer } from './search-indexer';
+import {
+  CANDIDATES_PER_LIST,
+  MatchSource,
+  NAME_SIMILARITY_WEIGHT,
+  SEMANTIC_MIN_SIMILARITY,
+  SEMANTIC_PREFILTER_CANDIDATES,
+  SearchMode,
+  SearchStatus,
+  TRIGRAM_THRESHOLD,
+} from './search-ranking';
+import { SearchRepository, SearchResultRow } from './search.repository';
+import { MarketVectorIndex } from './vectors/market-vector-index';
+
+export interface SearchInput {
+  query: string;
+  mode: SearchMode;
+  status: SearchStatus | null;
+  limit: number;
+}
+
+export interface SearchHit {
+  row: SearchResultRow;
+  score: number;
+  matchedBy: MatchSource[];
+}
+
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * How long a search waits for the query embedding beyond one provider attempt
+ * (`EMBEDDINGS_TIMEOUT_MS`): room for a quick retry, not for the provider's whole retry
+ * schedule. Past it, hybrid answers by keyword and semantic with a 503.
+ */
+export const QUERY_EMBEDDING_GRACE_MS = 500;
+
+/**
+ * Market search: keyword (full text + name trigrams) and semantic (embeddings) candidates,
+ * fused by reciprocal rank. Hybrid degrades to keyword when the embeddings provider is
+ * absent or failing, counting each fallback in `search_fallbacks_total{reason}`.
+ */
+@Injectable()
+export class SearchService {
+  private readonly logger = new Logger(SearchService.name);
+  private readonly fallbacks: Counter<'reason'>;
+  private readonly embeddingDeadlineMs: number;
+  private lastFallbackLog = 0;
+
+  constructor(
+    private readonly repository: SearchRepository,
+    private readonly vectors: MarketVectorIndex,
+    private readonly queryEmbeddings: QueryEmbeddingCache,
+    private readonly provider: EmbeddingsProvider,
+    private readonly indexer: SearchIndexer,
+    config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.embeddingDeadlineMs = config.embeddings.timeoutMs + QUERY_EMBEDDING_GRACE_MS;
+    this.fallbacks = metrics.counter(
+      'search_fallbacks_total',
+      'Hybrid searches answered by keyword only, by why semantic search was unavailable',
+      ['reason'],
+    );
+  }
+
+  async search(input: SearchInput): Promise<SearchHit[]> {
+    if (input.mode === 'semantic' && !this.provider.enabled) {
+      throw new ValidationFailedError(
+        'Semantic search is not available: no embeddings provider is configured on this ' +
+          'server. Use mode=keyword or mode=hybrid.',
+        { mode: ['semantic search is not configured (EMBEDDINGS_URL is unset)'] },
+      );
+    }
+    const [keyword, semantic] = await Promise.all([
+      input.mode === 'semantic' ? null : this.keywordIds(input),
+      input.mode === 'keyword' ? null : this.semanticIdsOrFallback(input),
+    ]);
+
+    const lists: RankedList<MatchSource>[] = [];
+    if (keyword) lists.push({ source: 'keyword', ids: keyword });
+    if (semantic) lists.push({ source: 'semantic', ids: semantic });
+    const fused = reciprocalRankFusion(lists).slice(0, input.limit);
+
+    const rows = new Map(
+      (await this.repository.findResultRows(fused.map((hit) => hit.id))).map((row) => [
+        row.id,
+        row,
+      ]),
+    );
+    // A market deleted since it was ranked is left out.
+    return fused.flatMap((hit) => {
+      const row = rows.get(hit.id);
+      return row ? [{ row, score: hit.score, matchedBy: hit.matchedBy }] : [];
+    });
+  }
+
+  /** Starts a full reindex (job `market.reindex-all`); returns its job id. */
+  reindex(requestedBy: string | null): Promise<string> {
+    return this.indexer.enqueueReindexAll(requestedBy);
+  }
+
+  private async keywordIds(input: SearchInput): Promise<string[]> {
+    const matches = await this.repository.keywordMatches({
+      query: input.query,
+      status: input.status,
+      limit: CANDIDATES_PER_LIST,
+      trigramThreshold: TRIGRAM_THRESHOLD,
+      nameWeight: NAME_SIMILARITY_WEIGHT,
+    });
+    return matches.map((match) => match.marketId);
+  }
+
+  /**
+   * Semantic candidates; for hybrid, null when the provider is absent or failing (the
+   * fallback), for semantic a 503 when it is failing.
+   */
+  private async semanticIdsOrFallback(input: SearchInput): Promise<string[] | null> {
+    if (!this.provider.enabled) {
+      this.fallbacks.inc({ reason: 'not_configured' });
+      return null;
+    }
+    try {
+      return await this.semanticIds(input);
+    } catch (error) {
+      if (!(error instanceof EmbeddingsUnavailableError)) throw error;
+      if (input.mode === 'semantic') {
+        throw new ServiceUnavailableError(
+          'Semantic search is temporarily unavailable: the embeddings provider is failing. ' +
+            'Retry shortly, or use mode=keyword.',
+          { reason: error.reason },
+        );
+      }
+      this.fallbacks.inc({ reason: error.reason });
+      if (Date.now() - this.lastFallbackLog > LOG_EVERY_MS) {
+        this.lastFallbackLog = Date.now();
+        this.logger.warn(
+          { reason: error.reason, err: error.message },
+          'semantic search unavailable; hybrid search answered by keyword only',
+        );
+      }
+      return null;
+    }
+  }
+
+  private async semanticIds(input: SearchInput): Promise<string[]> {
+    const vector = await this.embedQueryWithDeadline(input.query);
+    const matches = await this.vectors.nearest(vector, {
+      limit: SEMANTIC_PREFILTER_CANDIDATES,
+      minSimilarity: SEMANTIC_MIN_SIMILARITY,
+    });
+    const { eligible, missing } = await this.repository.classifyCandidates(
+      matches.map((match) => match.marketId),
+      input.status,
+    );
+    if (missing.length > 0) this.vectors.forget(missing);
+    return eligible.slice(0, CANDIDATES_PER_LIST);
+  }
+
+  /** The query's vector, or an EmbeddingsUnavailableError('timeout') past the deadline. */
+  private async embedQueryWithDeadline(query: string): Promise<number[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new EmbeddingsUnavailableError(
+              'timeout',
+              `The query embedding took longer than ${this.embeddingDeadlineMs} ms.`,
+            ),
+          ),
+        this.embeddingDeadlineMs,
+      );
+    });
+    const embedding = this.queryEmbeddings.embedQuery(query);
+    // If the deadline wins, the late answer (or failure) is dropped; a late vector still
+    // reaches the query cache.
+    embedding.catch(() => undefined);
+    try {
+      return await Promise.race([embedding, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
