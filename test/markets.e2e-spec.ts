@@ -86,7 +86,8 @@ describe('markets', () => {
   let moderator: TestUser;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: ADMIN_ENV });
+    // API role only: no background relay or consumer queries to disturb the query counts.
+    t = await createTestApp({ env: { ...ADMIN_ENV, APP_ROLE: 'api' } });
     moderator = await userWithRole(t, await loginAdmin(t), 'moderator');
   });
   afterAll(() => t.close());

@@ -294,6 +294,32 @@ describe('search', () => {
       expect(await ids()).toContain(market.id);
     });
 
+    it('embeds a market created and then edited through HTTP, via the outbox relay, with no manual enqueue', async () => {
+      const created = await t.request({
+        method: 'POST',
+        url: '/api/markets',
+        headers: creator.auth,
+        payload: {
+          name: 'Will the Orvane ferry sail in storm season?',
+          closesAt: '2031-01-01T00:00:00Z',
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      const id = created.json().data.id;
+      await waitForEmbedding(t, id);
+      const first = await embeddingOf(t, id);
+      const edited = await t.request({
+        method: 'PATCH',
+        url: `/api/markets/${id}`,
+        headers: creator.auth,
+        payload: { name: 'Will the Orvane ballot pass before the election?' },
+      });
+      expect(edited.statusCode).toBe(200);
+      await waitForEmbedding(t, id, first?.content_hash);
+      const ids = (await results(t, { q: 'vote', mode: 'semantic' })).map((r) => r.id);
+      expect(ids).toContain(id);
+    });
+
     it('skips a market whose text did not change, without calling the provider', async () => {
       const requests = fake.requests.count;
       const jobId = await t.app.get(SearchIndexer).enqueueMarket(hurricane.id);

@@ -56,7 +56,6 @@ export async function closeMarketNow(t: TestApp, marketId: string): Promise<void
   ]);
 }
 
-
 /** A status as the API shows it; `closed` is an active market whose closing time passed. */
 export type TestMarketStatus = 'active' | 'closed' | 'resolved' | 'cancelled';
 

@@ -1,5 +1,15 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import type Redis from 'ioredis';
+import { closeNowIfRedisDown } from '../../queues/shutdown';
+import { REDIS } from '../../redis/redis.module';
 import { Job, Queue } from 'bullmq';
 import { MarketsService } from '../markets/markets.service';
 import { SettleJobData, SETTLEMENT_QUEUE, SettlementQueue } from './settlement.queue';
@@ -7,9 +17,16 @@ import { SettlementService } from './settlement.service';
 
 /** Runs settlement jobs (worker and all roles only). */
 @Processor(SETTLEMENT_QUEUE, { concurrency: 2 })
-export class SettlementConsumer extends WorkerHost {
-  constructor(private readonly settlement: SettlementService) {
+export class SettlementConsumer extends WorkerHost implements BeforeApplicationShutdown {
+  constructor(
+    private readonly settlement: SettlementService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {
     super();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await closeNowIfRedisDown(this.redis, { worker: this.worker });
   }
 
   async process(job: Job<SettleJobData>): Promise<void> {

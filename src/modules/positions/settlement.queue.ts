@@ -1,5 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { closeNowIfRedisDown } from '../../queues/shutdown';
+import { REDIS } from '../../redis/redis.module';
 import { Queue } from 'bullmq';
 
 export const SETTLEMENT_QUEUE = 'settlement';
@@ -12,10 +15,17 @@ export interface SettleJobData {
 
 /** Enqueues settlement jobs; settlement itself is idempotent, so a duplicate job is harmless. */
 @Injectable()
-export class SettlementQueue {
+export class SettlementQueue implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SettlementQueue.name);
 
-  constructor(@InjectQueue(SETTLEMENT_QUEUE) private readonly queue: Queue<SettleJobData>) {}
+  constructor(
+    @InjectQueue(SETTLEMENT_QUEUE) private readonly queue: Queue<SettleJobData>,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await closeNowIfRedisDown(this.redis, { queue: this.queue });
+  }
 
   /** The job id for a market's settlement, as returned by POST /markets/:id/resolve. */
   static jobId(marketId: string): string {

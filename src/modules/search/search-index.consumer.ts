@@ -2,6 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import type Redis from 'ioredis';
+import { closeNowIfRedisDown } from '../../queues/shutdown';
 import { REDIS } from '../../redis/redis.module';
 import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
 import { MarketIndexingService } from './market-indexing.service';
@@ -40,9 +41,7 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
    * closed at once; an interrupted job's lock expires and BullMQ runs it again.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    this.logger.warn('Redis is unreachable at shutdown: closing the search-index worker now');
-    await this.worker.close(true);
+    await closeNowIfRedisDown(this.redis, { worker: this.worker });
   }
 
   async process(job: Job): Promise<unknown> {

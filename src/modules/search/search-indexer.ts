@@ -9,6 +9,7 @@ import {
 import type { JobsOptions, Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { ServiceUnavailableError } from '../../common/errors/app-error';
+import { closeNowIfRedisDown } from '../../queues/shutdown';
 import { REDIS } from '../../redis/redis.module';
 import { EmbeddingsProvider } from './embeddings/embeddings.provider';
 import {
@@ -61,7 +62,7 @@ export class SearchIndexer implements OnModuleInit, BeforeApplicationShutdown {
    * @nestjs/bullmq runs next then finds it closed.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.redis.status !== 'ready') await this.queue.backend.close(true);
+    await closeNowIfRedisDown(this.redis, { queue: this.queue });
   }
 
   /**
