@@ -3,27 +3,15 @@ import { Type } from 'class-transformer';
 import { IsIn, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { IsDecimalString } from '../../../common/decorators/decimal-string.decorator';
 import { CursorPageQueryDto } from '../../../common/pagination/pagination.dto';
+import { InitialPositionDto } from '../../markets/dto/market-write.dto';
 import { MarketResponse } from '../../markets/dto/market.response';
-import { OUTCOMES, Outcome } from '../../markets/market.entity';
 import { PositionStatus } from '../positions.repository';
 
-export class BuyDto {
+/** A buy: the initial-position shape (outcome, amount) plus the market and a slippage bound. */
+export class BuyDto extends InitialPositionDto {
   @ApiProperty({ format: 'uuid', example: '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21' })
   @IsUUID()
   marketId!: string;
-
-  @ApiProperty({ enum: OUTCOMES, example: 'YES' })
-  @IsIn(OUTCOMES)
-  outcome!: Outcome;
-
-  @IsDecimalString({
-    places: 2,
-    min: '0.01',
-    max: '1000000',
-    example: '25.00',
-    description: 'Credits to spend.',
-  })
-  amount!: string;
 
   @ApiPropertyOptional({
     example: 0.7,
