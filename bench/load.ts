@@ -6,6 +6,7 @@
  *   node dist/bench/load.js '{"url":"http://127.0.0.1:3000/api/health","connections":10,"duration":5}'
  */
 import autocannon from 'autocannon';
+import { clockTicks, cpuWindow } from './lib/cpu';
 import { LatencyRecorder, round } from './lib/stats';
 import type { LoadResult, LoadSpec } from './lib/types';
 
@@ -46,8 +47,10 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   };
   if (spec.path && !spec.requests) options.url = new URL(spec.path, spec.url).toString();
 
+  const ticks = clockTicks();
   const cpuStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
+  const window = cpuWindow(spec.serverPid, ticks);
   return new Promise((resolve, reject) => {
     const instance = autocannon(options, (error: unknown, result: autocannon.Result) => {
       if (error) {
@@ -57,6 +60,8 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       const durationS = result.duration;
       const cpu = process.cpuUsage(cpuStart);
       const wallUs = Number(process.hrtime.bigint() - wallStart) / 1000;
+      const generatorCpu = (cpu.user + cpu.system) / wallUs;
+      const { server, other } = window.finish(wallUs / 1e6, generatorCpu);
       resolve({
         rps: round(completed / durationS, 1),
         ...latencies.summary(),
@@ -64,7 +69,14 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         errors: result.errors,
         non2xx,
         durationS: round(durationS),
-        generatorCpu: round((cpu.user + cpu.system) / wallUs, 2),
+        generatorCpu: round(generatorCpu, 2),
+        serverCpu: server === null ? null : round(server, 2),
+        cpuUsPerRequest:
+          server === null || completed === 0
+            ? null
+            : round((server * (wallUs / 1e6) * 1e6) / completed, 1),
+        otherCpu: other === null ? null : round(other, 2),
+        histogram: latencies.histogram(),
         statusCodes,
         autocannon: {
           latencyP50: result.latency.p50,

@@ -21,7 +21,8 @@ import { machineInfo } from './lib/machine';
 import { ChildRegistry, canPin, freePort, waitForHttp } from './lib/processes';
 import { loadScenarios } from './lib/registry';
 import { writeDocs } from './lib/report';
-import { evaluate, saturationNotes } from './lib/targets';
+import { BACKGROUND_NOISY, evaluate } from './lib/targets';
+import { clockTicks, machineBusyTicks } from './lib/cpu';
 import type { BenchOptions, MachineInfo, Scenario, ScenarioRecord } from './lib/types';
 
 const BENCH_DIST = __dirname;
@@ -41,6 +42,15 @@ function say(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
+/** Cores busy on the machine over one second, before anything of ours runs. */
+async function backgroundCores(): Promise<number | null> {
+  const ticks = clockTicks();
+  const before = machineBusyTicks();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = machineBusyTicks();
+  return before === null || after === null ? null : (after - before) / ticks;
+}
+
 /** Deletes the bench key space (rate-limit counters, cache) so every run starts cold. */
 async function clearRedisPrefix(): Promise<number> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -58,7 +68,7 @@ async function clearRedisPrefix(): Promise<number> {
   return deleted;
 }
 
-async function startApi(pin: boolean): Promise<string> {
+async function startApi(pin: boolean): Promise<{ url: string; pid?: number }> {
   const port = await freePort();
   const child = children.spawn('api', process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
@@ -81,7 +91,7 @@ async function startApi(pin: boolean): Promise<string> {
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/health`, child, 90_000);
-  return url;
+  return { url, pid: child.process.pid };
 }
 
 function commandLine(argv: string[]): string {
@@ -91,7 +101,7 @@ function commandLine(argv: string[]): string {
 async function runScenario(
   scenario: Scenario,
   options: BenchOptions,
-  shared: { apiUrl: string; db: Pool; machine: MachineInfo; command: string },
+  shared: { apiUrl: string; apiPid?: number; db: Pool; machine: MachineInfo; command: string },
 ): Promise<ScenarioRecord> {
   const { ctx, runs, stopReferences } = createContext({
     scenario: scenario.name,
@@ -101,6 +111,7 @@ async function runScenario(
     redisUrl: REDIS_URL,
     redisPrefix: REDIS_PREFIX,
     db: shared.db,
+    apiPid: shared.apiPid,
     children,
     benchDist: BENCH_DIST,
     root: ROOT,
@@ -122,14 +133,12 @@ async function runScenario(
       referenceLabel: outcome.referenceLabel,
       points,
       met,
-      notes: [
-        ...(outcome.notes ?? []),
-        ...saturationNotes(points, { ours: outcome.oursLabel, reference: outcome.referenceLabel }),
-      ],
+      notes: outcome.notes ?? [],
       command: shared.command,
       date: started.toISOString(),
       settings: {
         duration: options.duration,
+        rounds: options.rounds,
         warmup: options.warmup,
         connections: options.connections,
         pinned: options.pin,
@@ -165,6 +174,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const scenarios = await loadScenarios(join(BENCH_DIST, 'scenarios'));
+  if (options.reportOnly) {
+    const records = await writeDocs(
+      join(ROOT, 'docs'),
+      scenarios.map((s) => s.name),
+    );
+    say(`docs/benchmarks.md regenerated from ${records.length} scenario record(s)`);
+    return 0;
+  }
   if (options.list) {
     for (const s of scenarios) say(`${s.name.padEnd(16)} ${s.target.text}`);
     return 0;
@@ -180,10 +197,17 @@ async function main(): Promise<number> {
     : scenarios;
   if (options.pin && cores < 2) options.pin = false;
 
+  const background = await backgroundCores();
+  if (background !== null) {
+    say(
+      `background load: ${background.toFixed(2)} cores busy before start` +
+        (background >= BACKGROUND_NOISY ? ' — results will be noisy' : ''),
+    );
+  }
   say(`database ${DATABASE_URL}: ${(await ensureDatabase(DATABASE_URL)) ? 'created' : 'exists'}`);
   say(`redis prefix "${REDIS_PREFIX}:": ${await clearRedisPrefix()} keys cleared`);
   say('starting the API (migrations run on start)…');
-  const apiUrl = await startApi(options.pin);
+  const { url: apiUrl, pid: apiPid } = await startApi(options.pin);
   say(`API ready at ${apiUrl}${options.pin ? ` (CPU ${SERVER_CPU})` : ''}`);
 
   const db = new Pool({ connectionString: DATABASE_URL, max: 4 });
@@ -196,7 +220,7 @@ async function main(): Promise<number> {
       if (interrupted) break;
       say(`\n== ${scenario.name}: ${scenario.target.text}`);
       try {
-        await runScenario(scenario, options, { apiUrl, db, machine, command });
+        await runScenario(scenario, options, { apiUrl, apiPid, db, machine, command });
       } catch (error) {
         if (interrupted) break;
         failures++;

@@ -4,10 +4,12 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --only <a,b>          scenarios to run (default: all)
   --duration <s>        seconds per measured run (default 10)
-  --warmup <s>          seconds of one discarded warm-up run per side (default 3, 0 = none)
+  --rounds <n>          slices per side and level, alternating ours/reference (default 4)
+  --warmup <s>          seconds of one discarded warm-up run per side (default 8, 0 = none)
   --connections <n,m>   connection levels (default 10,50)
   --no-pin              do not pin servers and load generator to separate CPUs
   --list                list scenarios and exit
+  --report-only         rebuild docs/benchmarks.md and plots from docs/bench-data, run nothing
   --help                this text`;
 
 export class UsageError extends Error {
@@ -16,6 +18,7 @@ export class UsageError extends Error {
 
 export interface ParsedArgs extends BenchOptions {
   list: boolean;
+  reportOnly: boolean;
   help: boolean;
 }
 
@@ -32,10 +35,12 @@ export function parseArgs(argv: string[], pinDefault = true): ParsedArgs {
   const parsed: ParsedArgs = {
     only: null,
     duration: 10,
-    warmup: 3,
+    rounds: 4,
+    warmup: 8,
     connections: [10, 50],
     pin: pinDefault,
     list: false,
+    reportOnly: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -54,6 +59,10 @@ export function parseArgs(argv: string[], pinDefault = true): ParsedArgs {
       case '--duration':
         parsed.duration = positiveNumber(flag, value(), false);
         if (parsed.duration < 1) throw new UsageError('--duration must be at least 1 s');
+        break;
+      case '--rounds':
+        parsed.rounds = positiveNumber(flag, value(), true);
+        if (parsed.rounds < 1) throw new UsageError('--rounds must be at least 1');
         break;
       case '--warmup':
         parsed.warmup = positiveNumber(flag, value(), false);
@@ -75,6 +84,9 @@ export function parseArgs(argv: string[], pinDefault = true): ParsedArgs {
         break;
       case '--list':
         parsed.list = true;
+        break;
+      case '--report-only':
+        parsed.reportOnly = true;
         break;
       case '--help':
       case '-h':

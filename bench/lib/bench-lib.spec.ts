@@ -1,10 +1,16 @@
 // Pure parts of the harness. No timings are asserted anywhere: benchmarks report, tests check logic.
 import { UsageError, parseArgs } from './args';
 import { parsePgbenchSummary } from './pgbench';
-import { renderMarkdown } from './report';
-import { LatencyRecorder, percentile } from './stats';
+import { cpuCostLine, renderMarkdown } from './report';
+import {
+  LatencyRecorder,
+  histogramPercentile,
+  mergeMeasurements,
+  percentile,
+  toHistogram,
+} from './stats';
 import { lineChart, niceStep } from './svg';
-import { evaluate, saturationNotes } from './targets';
+import { evaluate, noiseNotes, saturationNotes } from './targets';
 import type { Measurement, ScenarioRecord } from './types';
 
 const m = (rps: number, extra: Partial<Measurement> = {}): Measurement => ({
@@ -26,7 +32,7 @@ describe('parseArgs', () => {
     expect(parseArgs([], true)).toMatchObject({
       only: null,
       duration: 10,
-      warmup: 3,
+      warmup: 8,
       connections: [10, 50],
       pin: true,
     });
@@ -64,6 +70,38 @@ describe('percentiles', () => {
   });
 });
 
+describe('histograms and merged slices', () => {
+  it('gives percentiles within the bucket width', () => {
+    const values = Array.from({ length: 10_000 }, (_, i) => (i + 1) / 100); // 0.01 … 100 ms
+    const h = toHistogram(values);
+    for (const [p, exact] of [
+      [50, 50],
+      [95, 95],
+      [99, 99],
+    ] as const) {
+      expect(Math.abs(histogramPercentile(h, p)! - exact) / exact).toBeLessThan(0.005);
+    }
+    expect(histogramPercentile({}, 50)).toBeNull();
+  });
+
+  it('merges slices: counts add, req/s over total time, percentiles over all responses', () => {
+    const slow = new LatencyRecorder();
+    const fast = new LatencyRecorder();
+    for (let i = 0; i < 900; i++) fast.record(1);
+    for (let i = 0; i < 100; i++) slow.record(10);
+    const merged = mergeMeasurements([
+      m(90, { total: 900, durationS: 10, histogram: fast.histogram(), serverCpu: 1 }),
+      m(10, { total: 100, durationS: 10, histogram: slow.histogram(), serverCpu: 0.5 }),
+    ]);
+    expect(merged.rps).toBe(50);
+    expect(merged.total).toBe(1000);
+    expect(merged.p50).toBeCloseTo(1, 1);
+    expect(merged.p95).toBeCloseTo(10, 0);
+    expect(merged.serverCpu).toBe(0.75);
+    expect(merged.cpuUsPerRequest).toBe(15000);
+  });
+});
+
 describe('targets', () => {
   const target = { kind: 'throughput-ratio', min: 0.5, text: '≥ 50 %' } as const;
 
@@ -93,6 +131,19 @@ describe('targets', () => {
     const notes = saturationNotes([point], { ours: 'ours', reference: 'raw' });
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain('raw');
+  });
+
+  it('notes background load only above the threshold', () => {
+    const labels = { ours: 'ours', reference: 'raw' };
+    const quiet = evaluate(target, [
+      { connections: 10, ours: m(600, { otherCpu: 0.1 }), reference: m(1000, { otherCpu: 0 }) },
+    ]).points;
+    expect(noiseNotes(quiet, labels)).toEqual([]);
+    const busy = evaluate(target, [
+      { connections: 10, ours: m(600, { otherCpu: 0.9 }), reference: m(1000) },
+    ]).points;
+    expect(noiseNotes(busy, labels)[0]).toContain('0.90 cores');
+    expect(noiseNotes(busy, labels)[0]).toContain('ours at 10 connections');
   });
 });
 
@@ -156,7 +207,7 @@ describe('renderMarkdown', () => {
     notes: [],
     command: `npm run bench -- --only ${name}`,
     date,
-    settings: { duration: 10, warmup: 3, connections: [10], pinned: true },
+    settings: { duration: 10, rounds: 4, warmup: 8, connections: [10], pinned: true },
     machine: {
       cpuModel: 'CPU X',
       cores: 2,
@@ -181,5 +232,16 @@ describe('renderMarkdown', () => {
     expect(md).toContain('npm run setup && npm run bench -- --only health');
     expect(md).toContain('| 10 | ours | 800 |');
     expect(md).toContain('0.80');
+  });
+
+  it('compares server CPU per request when both sides measured it', () => {
+    const r = record('health', '2026-01-02T00:00:00Z');
+    expect(cpuCostLine(r)).toBeNull();
+    r.points = r.points.map((p) => ({
+      ...p,
+      ours: { ...p.ours, cpuUsPerRequest: 60 },
+      reference: { ...p.reference, cpuUsPerRequest: 15 },
+    }));
+    expect(cpuCostLine(r)).toContain('4.0×');
   });
 });

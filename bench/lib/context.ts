@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { runPgbench } from './pgbench';
 import { ChildRegistry, freePort, waitForHttp } from './processes';
+import { mergeMeasurements } from './stats';
 import type {
   BenchContext,
   BenchOptions,
@@ -26,6 +27,8 @@ export interface ContextDeps {
   redisUrl: string;
   redisPrefix: string;
   db: Pool;
+  /** Process id of the API, to measure its CPU use. */
+  apiPid?: number;
   children: ChildRegistry;
   /** Compiled bench directory (`dist/bench`). */
   benchDist: string;
@@ -42,6 +45,8 @@ export interface RunLog {
   result: LoadResult | PgbenchResult;
 }
 
+const withoutHistogram = ({ histogram: _histogram, ...rest }: Measurement): Measurement => rest;
+
 const summarize = (m: Measurement) =>
   `${Math.round(m.rps).toLocaleString('en-US')} req/s, p50 ${m.p50?.toFixed(2)} ms, ` +
   `p99 ${m.p99?.toFixed(2)} ms` +
@@ -55,12 +60,16 @@ export function createContext(deps: ContextDeps): {
 } {
   const runs: RunLog[] = [];
   const references: ReferenceServer[] = [];
+  /** Origin → pid of every server under test, so load runs can charge CPU to it. */
+  const serverPids = new Map<string, number>();
+  if (deps.apiPid) serverPids.set(new URL(deps.apiUrl).origin, deps.apiPid);
   const cpu = (which: number) => (deps.options.pin ? which : undefined);
   const log = (message: string) => process.stderr.write(`[${deps.scenario}] ${message}\n`);
   // Label of the measurement in progress, so runs in the raw results say which side they were.
   let current = { label: 'load', warmup: false };
 
   const load = async (spec: LoadSpec): Promise<LoadResult> => {
+    spec = { ...spec, serverPid: spec.serverPid ?? serverPids.get(new URL(spec.url).origin) };
     const child = deps.children.spawn('load', process.execPath, [join(deps.benchDist, 'load.js')], {
       cwd: deps.root,
       cpu: cpu(LOAD_CPU),
@@ -101,6 +110,7 @@ export function createContext(deps: ContextDeps): {
       });
       const url = `http://127.0.0.1:${port}`;
       await waitForHttp(`${url}${spec.readyPath ?? '/'}`, child, 30_000);
+      if (child.process.pid) serverPids.set(url, child.process.pid);
       const server: ReferenceServer = {
         name: spec.name,
         url,
@@ -127,7 +137,7 @@ export function createContext(deps: ContextDeps): {
     },
 
     async sideBySide(ours, reference) {
-      const { connections, duration, warmup } = deps.options;
+      const { connections, duration, rounds, warmup } = deps.options;
       const sides = [
         { name: 'ours', measure: ours },
         { name: 'reference', measure: reference },
@@ -140,17 +150,27 @@ export function createContext(deps: ContextDeps): {
           await side.measure(top, warmup);
         }
       }
+      const slice = duration / rounds;
       const points: Array<Omit<ComparisonPoint, 'ratio' | 'met'>> = [];
-      for (const [i, c] of connections.entries()) {
-        const order = i % 2 === 0 ? sides : ([sides[1], sides[0]] as const);
-        const measured: Partial<Record<'ours' | 'reference', Measurement>> = {};
-        for (const side of order) {
-          current = { label: `${side.name} c=${c}`, warmup: false };
-          const m = await side.measure(c, duration);
-          log(`${side.name.padEnd(9)} c=${c}: ${summarize(m)}`);
-          measured[side.name] = m;
+      let flip = false;
+      for (const c of connections) {
+        const slices: Record<'ours' | 'reference', Measurement[]> = { ours: [], reference: [] };
+        for (let round = 0; round < rounds; round++) {
+          for (const side of flip ? [sides[1], sides[0]] : sides) {
+            current = { label: `${side.name} c=${c} slice ${round + 1}/${rounds}`, warmup: false };
+            slices[side.name].push(await side.measure(c, slice));
+          }
+          flip = !flip;
         }
-        points.push({ connections: c, ours: measured.ours!, reference: measured.reference! });
+        const ours = mergeMeasurements(slices.ours);
+        const reference = mergeMeasurements(slices.reference);
+        log(`ours      c=${c}: ${summarize(ours)}`);
+        log(`reference c=${c}: ${summarize(reference)}`);
+        points.push({
+          connections: c,
+          ours: withoutHistogram(ours),
+          reference: withoutHistogram(reference),
+        });
       }
       return points;
     },

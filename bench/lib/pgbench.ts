@@ -91,6 +91,7 @@ export async function runPgbench(
       failed: summary.failed,
       non2xx: 0,
       durationS: spec.duration,
+      histogram: latencies.histogram(),
       command: ['pgbench', ...args].join(' '),
     };
   } finally {

@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prettierFormat } from './format';
 import { COLORS, lineChart } from './svg';
+import { noiseNotes, saturationNotes } from './targets';
 import type { Measurement, ScenarioRecord, Target } from './types';
 
 export const REPRODUCE_COMMAND = 'npm run setup && npm run bench -- --only health';
@@ -78,6 +79,24 @@ export function throughputPlot(r: ScenarioRecord): string {
   });
 }
 
+/** Server CPU per request, averaged over levels: robust to a load generator that caps req/s. */
+export function cpuCostLine(r: ScenarioRecord): string | null {
+  const mean = (values: Array<number | null | undefined>) => {
+    const known = values.filter((v): v is number => typeof v === 'number');
+    return known.length === values.length && known.length > 0
+      ? known.reduce((a, b) => a + b, 0) / known.length
+      : null;
+  };
+  const ours = mean(r.points.map((p) => p.ours.cpuUsPerRequest));
+  const ref = mean(r.points.map((p) => p.reference.cpuUsPerRequest));
+  if (ours === null || ref === null || ref <= 0) return null;
+  return (
+    `Server CPU per request, averaged over the levels: ${r.oursLabel} ${ours.toFixed(1)} µs, ` +
+    `${r.referenceLabel} ${ref.toFixed(1)} µs, so one request costs ${(ours / ref).toFixed(1)}× ` +
+    `the reference’s CPU (${((ref / ours) * 100).toFixed(0)} % efficiency on one core).`
+  );
+}
+
 function scenarioSection(r: ScenarioRecord): string {
   const plots = plotFiles(r.name);
   const lines: string[] = [
@@ -89,30 +108,33 @@ function scenarioSection(r: ScenarioRecord): string {
       `**Met: ${r.met ? 'yes' : 'no'}.**`,
     '',
     `Last run ${r.date.slice(0, 16).replace('T', ' ')} UTC: \`${r.command}\` — ` +
-      `${r.settings.duration} s per run after a ${r.settings.warmup} s warm-up, ` +
+      `${r.settings.duration} s per side and level in ${r.settings.rounds ?? 1} alternating ` +
+      `slices, after ${r.settings.warmup} s of warm-up, ` +
       `${r.settings.pinned ? 'servers on CPU 0, load generator on CPU 1' : 'no CPU pinning'}; ` +
       `${machineLine(r)}.`,
     '',
-    '| connections | server | req/s | p50 ms | p95 ms | p99 ms | errors / non-2xx | ratio | target | met |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| connections | server | req/s | p50 ms | p95 ms | p99 ms | server CPU µs/req | errors / non-2xx | ratio | target | met |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const p of r.points) {
     const m = p.ours;
     const ref = p.reference;
     lines.push(
-      `| ${p.connections} | ${r.oursLabel} | ${rps(m.rps)} | ${num(m.p50)} | ${num(m.p95)} | ${num(m.p99)} | ${errorsCell(m)} | ${p.ratio.toFixed(2)} | ${targetText(r.target)} | ${p.met ? 'yes' : 'no'} |`,
-      `| ${p.connections} | ${r.referenceLabel} | ${rps(ref.rps)} | ${num(ref.p50)} | ${num(ref.p95)} | ${num(ref.p99)} | ${errorsCell(ref)} | | | |`,
+      `| ${p.connections} | ${r.oursLabel} | ${rps(m.rps)} | ${num(m.p50)} | ${num(m.p95)} | ${num(m.p99)} | ${num(m.cpuUsPerRequest ?? null, 1)} | ${errorsCell(m)} | ${p.ratio.toFixed(2)} | ${targetText(r.target)} | ${p.met ? 'yes' : 'no'} |`,
+      `| ${p.connections} | ${r.referenceLabel} | ${rps(ref.rps)} | ${num(ref.p50)} | ${num(ref.p95)} | ${num(ref.p99)} | ${num(ref.cpuUsPerRequest ?? null, 1)} | ${errorsCell(ref)} | | | |`,
     );
   }
+  const cost = cpuCostLine(r);
+  if (cost) lines.push('', cost);
   lines.push(
     '',
     `![${r.name}: latency p50 and p99 vs connections](plots/${plots.latency})`,
     `![${r.name}: requests per second vs connections](plots/${plots.throughput})`,
     '',
   );
-  if (r.notes.length > 0) {
-    lines.push(...r.notes.map((n) => `- ${n}`), '');
-  }
+  const labels = { ours: r.oursLabel, reference: r.referenceLabel };
+  const notes = [...r.notes, ...saturationNotes(r.points, labels), ...noiseNotes(r.points, labels)];
+  if (notes.length > 0) lines.push(...notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }
 
@@ -144,7 +166,9 @@ export function renderMarkdown(records: ScenarioRecord[]): string {
       'the reference servers as child processes on free ports, runs every load in a child ' +
       'process of its own, and stops them all at the end (also on error or Ctrl-C). Options: ' +
       '`--only <a,b>`, `--duration <s>` (default 10), `--connections <n,m>` (default 10,50), ' +
-      '`--warmup <s>` (default 3), `--no-pin`, `--list`. Raw results go to ' +
+      '`--rounds <n>` (default 4), `--warmup <s>` (default 8), `--no-pin`, `--list`, ' +
+      '`--report-only` (rebuild this page from the kept data). A run of ' +
+      'one scenario with the defaults takes about a minute. Raw results (every slice) go to ' +
       '`bench/results/<scenario>.json` (not committed); the summary of the last run of each ' +
       'scenario is kept in `docs/bench-data/<scenario>.json`, from which this page and the plots ' +
       'in `docs/plots/` are rebuilt, so running one scenario keeps the others’ sections.',
@@ -156,8 +180,8 @@ export function renderMarkdown(records: ScenarioRecord[]): string {
       'orchestrator or a server under test. It keeps a fixed number of HTTP/1.1 keep-alive ' +
       'connections busy (closed loop: a connection sends its next request when the previous ' +
       'answer arrives), and its programmatic API reports every response, so each response time ' +
-      'is recorded and p50/p95/p99 are exact, rather than read from its millisecond histogram, ' +
-      'which has no p95. Being JavaScript it needs about a core for itself: on a machine with ' +
+      'is recorded into a histogram with 0.5 % buckets (so slices can be merged), rather than ' +
+      'read from autocannon’s own whole-millisecond histogram, which has no p95. Being JavaScript it needs about a core for itself: on a machine with ' +
       'two or more cores the servers under test are pinned to CPU 0 and the load generator to ' +
       'CPU 1 (`taskset`; PostgreSQL and Redis are not pinned), so ours and the reference get the ' +
       'same single core, and each run records the generator’s CPU use: above 90 % of its core ' +
@@ -169,12 +193,20 @@ export function renderMarkdown(records: ScenarioRecord[]): string {
     '',
     '## Method',
     '',
-    '- One warm-up run of each side (discarded), then at each connection level both sides are ' +
-      'measured one after the other, alternating which goes first (ours, reference; then ' +
-      'reference, ours; …) so slow drift does not favour one side.',
-    '- req/s is completed responses divided by the measured duration; latency is measured by ' +
+    '- One warm-up run of each side at the highest connection level (discarded; 8 s by ' +
+      'default, as 3 s left the API visibly slower in its first measured run).',
+    '- At each connection level each side is measured for `--duration` seconds in `--rounds` ' +
+      'slices that alternate (ours, reference, reference, ours, …), so a burst of background ' +
+      'load or slow drift hits both sides alike rather than one whole run; each side’s slices ' +
+      'are merged (requests and time summed, latency histograms added).',
+    '- req/s is completed responses divided by the measured time; latency is measured by ' +
       'the client per response. ratio = our req/s ÷ the reference’s req/s.',
     '- A level counts as met only if neither side had connection errors or non-2xx answers.',
+    '- The load generator also reads `/proc` around each run: the CPU time of the server ' +
+      'process under test (all its threads) divided by the requests it completed gives ' +
+      '**server CPU µs/req**, the cost of the code path, which holds even when the load ' +
+      'generator or a neighbour capped req/s; the machine’s remaining busy time (minus server ' +
+      'and generator) is background load, and a section says so when it reached 0.3 cores.',
     '',
   ];
   if (latest) {

@@ -57,3 +57,31 @@ export function saturationNotes(
   }
   return notes;
 }
+
+/** Other processes above this many cores during a run make its numbers noisy. */
+export const BACKGROUND_NOISY = 0.3;
+
+/** Notes for runs during which the rest of the machine was busy (other load, neighbours). */
+export function noiseNotes(
+  points: ComparisonPoint[],
+  labels: { ours: string; reference: string },
+): string[] {
+  const noisy: string[] = [];
+  let worst = 0;
+  for (const p of points) {
+    const sides = (['ours', 'reference'] as const).filter((side) => {
+      const other = p[side].otherCpu ?? 0;
+      worst = Math.max(worst, other >= BACKGROUND_NOISY ? other : 0);
+      return other >= BACKGROUND_NOISY;
+    });
+    if (sides.length > 0) {
+      noisy.push(`${sides.map((s) => labels[s]).join(' and ')} at ${p.connections} connections`);
+    }
+  }
+  if (noisy.length === 0) return [];
+  return [
+    `Other processes on the machine kept up to ${worst.toFixed(2)} cores busy (averaged over ` +
+      `the slices) while measuring ${noisy.join('; ')}: those numbers are noisy, rerun on a ` +
+      'quiet machine. Server CPU µs/req is the steadier figure then.',
+  ];
+}

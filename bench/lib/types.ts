@@ -20,6 +20,8 @@ export interface LoadSpec extends LoadRequest {
   requests?: LoadRequest[];
   /** Per-request timeout in seconds (autocannon default 10). */
   timeout?: number;
+  /** Process to charge server CPU to; `ctx.load` fills it in for the API and references. */
+  serverPid?: number;
 }
 
 /** One measured run, HTTP or pgbench. Latencies in milliseconds; `null` when not measured. */
@@ -41,6 +43,14 @@ export interface Measurement {
   durationS: number;
   /** CPU time of the load generator ÷ wall time (1 = one core busy); HTTP runs only. */
   generatorCpu?: number;
+  /** Cores kept busy by the server under test during the run. */
+  serverCpu?: number | null;
+  /** Server CPU time per completed request, in µs: the cost of the code path. */
+  cpuUsPerRequest?: number | null;
+  /** Cores kept busy by everything else on the machine (kernel, PostgreSQL, Redis, neighbours). */
+  otherCpu?: number | null;
+  /** Latency histogram (see stats.ts), so slices can be merged; dropped from committed records. */
+  histogram?: Record<string, number>;
 }
 
 /** What the load generator prints on stdout: the measurement plus autocannon's own summary. */
@@ -150,13 +160,22 @@ export interface ScenarioRecord {
   notes: string[];
   command: string;
   date: string;
-  settings: { duration: number; warmup: number; connections: number[]; pinned: boolean };
+  settings: {
+    duration: number;
+    rounds: number;
+    warmup: number;
+    connections: number[];
+    pinned: boolean;
+  };
   machine: MachineInfo;
 }
 
 export interface BenchOptions {
   only: string[] | null;
+  /** Seconds measured per side and connection level… */
   duration: number;
+  /** …split into this many alternating slices (ours, reference, reference, ours, …). */
+  rounds: number;
   warmup: number;
   connections: number[];
   pin: boolean;
@@ -180,8 +199,10 @@ export interface BenchContext {
   /** Runs pgbench with a custom script; percentiles come from its per-transaction log. */
   pgbench(spec: PgbenchSpec): Promise<PgbenchResult>;
   /**
-   * Measures both sides at every connection level of `options.connections`, alternating the
-   * order (ours first, then reference first, …) after one warm-up run of each side.
+   * Measures both sides at every connection level of `options.connections`, after one
+   * warm-up run of each side: `options.rounds` slices of `duration / rounds` seconds per side,
+   * alternating (ours, reference, reference, ours, …) so background noise hits both alike;
+   * the slices of a side are merged into one measurement.
    */
   sideBySide(
     ours: (connections: number, duration: number) => Promise<Measurement>,
