@@ -59,8 +59,8 @@ export interface LoadResult extends Measurement {
   autocannon: {
     latencyP50: number;
     latencyP99: number;
-    requestsAverage: number;
-    throughputAverageBytes: number;
+    /** Response bytes received. */
+    bytes: number;
     timeouts: number;
     mismatches: number;
   };
