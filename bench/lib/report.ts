@@ -1,0 +1,277 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { prettierFormat } from './format';
+import { COLORS, lineChart } from './svg';
+import { noiseNotes, saturationNotes } from './targets';
+import type { Measurement, ScenarioRecord, Target } from './types';
+
+export const REPRODUCE_COMMAND = 'npm run setup && npm run bench -- --only health';
+
+const num = (v: number | null, digits = 2) => (v === null ? '–' : v.toFixed(digits));
+const rps = (v: number) => Math.round(v).toLocaleString('en-US');
+
+export function targetText(target: Target): string {
+  switch (target.kind) {
+    case 'throughput-ratio':
+      return `req/s ratio ≥ ${target.min.toFixed(2)}`;
+    case 'latency-max':
+      return `ours ${target.percentile} ≤ ${target.maxMs} ms`;
+  }
+}
+
+function machineLine(r: ScenarioRecord): string {
+  const m = r.machine;
+  return `${m.cpuModel}, ${m.cores} cores, Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}`;
+}
+
+function errorsCell(m: Measurement): string {
+  return `${m.errors} / ${m.non2xx}`;
+}
+
+export function plotFiles(name: string): { latency: string; throughput: string } {
+  return { latency: `${name}-latency.svg`, throughput: `${name}-throughput.svg` };
+}
+
+export function latencyPlot(r: ScenarioRecord): string {
+  const xs = r.points.map((p) => p.connections);
+  return lineChart({
+    title: `${r.name}: latency vs connections`,
+    xLabel: 'connections',
+    yLabel: 'latency (ms)',
+    xs,
+    series: [
+      { label: `${r.oursLabel} p50`, color: COLORS.ours, values: r.points.map((p) => p.ours.p50) },
+      {
+        label: `${r.oursLabel} p99`,
+        color: COLORS.ours,
+        dashed: true,
+        values: r.points.map((p) => p.ours.p99),
+      },
+      {
+        label: `${r.referenceLabel} p50`,
+        color: COLORS.reference,
+        values: r.points.map((p) => p.reference.p50),
+      },
+      {
+        label: `${r.referenceLabel} p99`,
+        color: COLORS.reference,
+        dashed: true,
+        values: r.points.map((p) => p.reference.p99),
+      },
+    ],
+  });
+}
+
+export function throughputPlot(r: ScenarioRecord): string {
+  return lineChart({
+    title: `${r.name}: requests per second vs connections`,
+    xLabel: 'connections',
+    yLabel: 'requests / s',
+    xs: r.points.map((p) => p.connections),
+    series: [
+      { label: r.oursLabel, color: COLORS.ours, values: r.points.map((p) => p.ours.rps) },
+      {
+        label: r.referenceLabel,
+        color: COLORS.reference,
+        values: r.points.map((p) => p.reference.rps),
+      },
+    ],
+  });
+}
+
+/** Server CPU per request, averaged over levels: robust to a load generator that caps req/s. */
+export function cpuCostLine(r: ScenarioRecord): string | null {
+  const mean = (values: Array<number | null | undefined>) => {
+    const known = values.filter((v): v is number => typeof v === 'number');
+    return known.length === values.length && known.length > 0
+      ? known.reduce((a, b) => a + b, 0) / known.length
+      : null;
+  };
+  const ours = mean(r.points.map((p) => p.ours.cpuUsPerRequest));
+  const ref = mean(r.points.map((p) => p.reference.cpuUsPerRequest));
+  if (ours === null || ref === null || ref <= 0) return null;
+  return (
+    `Server CPU per request, averaged over the levels: ${r.oursLabel} ${ours.toFixed(1)} µs, ` +
+    `${r.referenceLabel} ${ref.toFixed(1)} µs, so one request costs ${(ours / ref).toFixed(1)}× ` +
+    `the reference’s CPU (${((ref / ours) * 100).toFixed(0)} % efficiency on one core).`
+  );
+}
+
+function scenarioSection(r: ScenarioRecord): string {
+  const plots = plotFiles(r.name);
+  const lines: string[] = [
+    `## ${r.name}`,
+    '',
+    r.description,
+    '',
+    `**Target:** ${r.target.text} (${targetText(r.target)} at every connection level). ` +
+      `**Met: ${r.met ? 'yes' : 'no'}.**`,
+    '',
+    `Last run ${r.date.slice(0, 16).replace('T', ' ')} UTC: \`${r.command}\` — ` +
+      `${r.settings.duration} s per side and level in ${r.settings.rounds ?? 1} alternating ` +
+      `slices, after ${r.settings.warmup} s of warm-up, ` +
+      `${r.settings.pinned ? 'servers on CPU 0, load generator on CPU 1' : 'no CPU pinning'}; ` +
+      `${machineLine(r)}.`,
+    '',
+    '| connections | server | req/s | p50 ms | p95 ms | p99 ms | server CPU µs/req | errors / non-2xx | ratio | target | met |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  ];
+  for (const p of r.points) {
+    const m = p.ours;
+    const ref = p.reference;
+    lines.push(
+      `| ${p.connections} | ${r.oursLabel} | ${rps(m.rps)} | ${num(m.p50)} | ${num(m.p95)} | ${num(m.p99)} | ${num(m.cpuUsPerRequest ?? null, 1)} | ${errorsCell(m)} | ${p.ratio.toFixed(2)} | ${targetText(r.target)} | ${p.met ? 'yes' : 'no'} |`,
+      `| ${p.connections} | ${r.referenceLabel} | ${rps(ref.rps)} | ${num(ref.p50)} | ${num(ref.p95)} | ${num(ref.p99)} | ${num(ref.cpuUsPerRequest ?? null, 1)} | ${errorsCell(ref)} | | | |`,
+    );
+  }
+  const cost = cpuCostLine(r);
+  if (cost) lines.push('', cost);
+  lines.push(
+    '',
+    `![${r.name}: latency p50 and p99 vs connections](plots/${plots.latency})`,
+    `![${r.name}: requests per second vs connections](plots/${plots.throughput})`,
+    '',
+  );
+  const labels = { ours: r.oursLabel, reference: r.referenceLabel };
+  const notes = [...r.notes, ...saturationNotes(r.points, labels), ...noiseNotes(r.points, labels)];
+  if (notes.length > 0) lines.push(...notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+/** The whole docs/benchmarks.md, from the last record of every scenario. */
+export function renderMarkdown(records: ScenarioRecord[]): string {
+  const latest = [...records].sort((a, b) => b.date.localeCompare(a.date))[0];
+  const parts: string[] = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/lib/report.ts) from docs/bench-data/*.json. Do not edit by hand. -->',
+    '',
+    'Each scenario measures one path of this API side by side with a **reference**: the least ' +
+      'code that gives the same answer (a bare Fastify server, a raw Redis GET, pgbench running ' +
+      'the same SQL). Both run in the same invocation, on the same machine, alternately at each ' +
+      'connection level, so the ratio between them is what to read; absolute numbers depend on ' +
+      'the machine. Timings are never asserted in tests.',
+    '',
+    '## Reproduce',
+    '',
+    'With Node.js 20, PostgreSQL and Redis installed:',
+    '',
+    '```bash',
+    REPRODUCE_COMMAND,
+    '```',
+    '',
+    '`npm run bench` builds, then `dist/bench/run.js` creates the database `market_bench` if ' +
+      'missing, starts the real API (`node dist/src/main.js`, `APP_ROLE=api`, `LOG_LEVEL=warn`, ' +
+      'Redis prefix `bench`, rate limits so high that the limiter counts but never blocks) and ' +
+      'the reference servers as child processes on free ports, runs every load in a child ' +
+      'process of its own, and stops them all at the end (also on error or Ctrl-C). Options: ' +
+      '`--only <a,b>`, `--duration <s>` (default 10), `--connections <n,m>` (default 10,50), ' +
+      '`--rounds <n>` (default 4), `--warmup <s>` (default 8), `--no-pin`, `--list`, ' +
+      '`--report-only` (rebuild this page from the kept data). A run of ' +
+      'one scenario with the defaults takes about a minute. Raw results (every slice) go to ' +
+      '`bench/results/<scenario>.json` (not committed); the summary of the last run of each ' +
+      'scenario is kept in `docs/bench-data/<scenario>.json`, from which this page and the plots ' +
+      'in `docs/plots/` are rebuilt, so running one scenario keeps the others’ sections.',
+    '',
+    '## Load generator',
+    '',
+    '[autocannon](https://github.com/mcollina/autocannon) 9 (a dev dependency), driven by ' +
+      '`bench/load.ts` in a process of its own, so it never shares an event loop with the ' +
+      'orchestrator or a server under test. It keeps a fixed number of HTTP/1.1 keep-alive ' +
+      'connections busy (closed loop: a connection sends its next request when the previous ' +
+      'answer arrives), and its programmatic API reports every response, so each response time ' +
+      'is recorded into a histogram with 0.5 % buckets (so slices can be merged), rather than ' +
+      'read from autocannon’s own whole-millisecond histogram, which has no p95. Being JavaScript it needs about a core for itself: on a machine with ' +
+      'two or more cores the servers under test are pinned to CPU 0 and the load generator to ' +
+      'CPU 1 (`taskset`; PostgreSQL and Redis are not pinned), so ours and the reference get the ' +
+      'same single core, and each run records the generator’s CPU use: above 90 % of its core ' +
+      'the section notes that the measured req/s is a lower bound. ' +
+      '[wrk](https://github.com/wg/wrk) (`apt-get install -y wrk`) is the alternative if the ' +
+      'generator becomes the bottleneck: it is C and cheaper per request, but request bodies ' +
+      'and per-request variation need Lua scripts, and it is a system package rather than part ' +
+      'of the npm install.',
+    '',
+    '## Method',
+    '',
+    '- One warm-up run of each side at the highest connection level (discarded; 8 s by ' +
+      'default, as 3 s left the API visibly slower in its first measured run).',
+    '- At each connection level each side is measured for `--duration` seconds in `--rounds` ' +
+      'slices that alternate (ours, reference, reference, ours, …), so a burst of background ' +
+      'load or slow drift hits both sides alike rather than one whole run; each side’s slices ' +
+      'are merged (requests and time summed, latency histograms added).',
+    '- req/s is completed responses divided by the measured time; latency is measured by ' +
+      'the client per response. ratio = our req/s ÷ the reference’s req/s.',
+    '- A level counts as met only if neither side had connection errors or non-2xx answers.',
+    '- The load generator also reads `/proc` around each run: the CPU time of the server ' +
+      'process under test (all its threads) divided by the requests it completed gives ' +
+      '**server CPU µs/req**, the cost of the code path, which holds even when the load ' +
+      'generator or a neighbour capped req/s; the machine’s remaining busy time (minus server ' +
+      'and generator) is background load, and a section says so when it reached 0.3 cores.',
+    '',
+  ];
+  if (latest) {
+    const m = latest.machine;
+    parts.push(
+      '## Machine',
+      '',
+      `Of the most recent run (${latest.date.slice(0, 10)}); each section names its own.`,
+      '',
+      '| | |',
+      '| --- | --- |',
+      `| CPU | ${m.cpuModel} |`,
+      `| cores | ${m.cores} |`,
+      `| memory | ${m.memoryGiB} GiB |`,
+      `| OS | ${m.os} |`,
+      `| Node.js | ${m.node} |`,
+      `| PostgreSQL | ${m.postgres} |`,
+      `| Redis | ${m.redis} |`,
+      `| autocannon | ${m.autocannon} |`,
+      `| pgbench | ${m.pgbench} |`,
+      '',
+      '## Summary',
+      '',
+      '| scenario | ours vs reference | target | ratio per connection level | met |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const r of records) {
+      const ratios = r.points.map((p) => `${p.connections}: ${p.ratio.toFixed(2)}`).join(', ');
+      parts.push(
+        `| [${r.name}](#${r.name}) | ${r.oursLabel} vs ${r.referenceLabel} | ${targetText(r.target)} | ${ratios} | ${r.met ? 'yes' : 'no'} |`,
+      );
+    }
+    parts.push('');
+  } else {
+    parts.push('No scenario has been run yet.', '');
+  }
+  for (const r of records) parts.push(scenarioSection(r));
+  return `${parts.join('\n')}\n`;
+}
+
+/** Reads every `docs/bench-data/*.json`, ordered by `order` (scenario registry), then name. */
+export async function readRecords(dataDir: string, order: string[]): Promise<ScenarioRecord[]> {
+  const files = await readdir(dataDir)
+    .then((all) => all.filter((f) => f.endsWith('.json')))
+    .catch(() => []);
+  const records = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(dataDir, f), 'utf8')) as ScenarioRecord),
+  );
+  const rank = (name: string) => {
+    const i = order.indexOf(name);
+    return i === -1 ? order.length : i;
+  };
+  return records.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+}
+
+/** Regenerates docs/benchmarks.md and every scenario's plots from docs/bench-data. */
+export async function writeDocs(docsDir: string, order: string[]): Promise<ScenarioRecord[]> {
+  const records = await readRecords(join(docsDir, 'bench-data'), order);
+  await mkdir(join(docsDir, 'plots'), { recursive: true });
+  for (const r of records) {
+    const files = plotFiles(r.name);
+    await writeFile(join(docsDir, 'plots', files.latency), latencyPlot(r));
+    await writeFile(join(docsDir, 'plots', files.throughput), throughputPlot(r));
+  }
+  const path = join(docsDir, 'benchmarks.md');
+  await writeFile(path, await prettierFormat(renderMarkdown(records), path));
+  return records;
+}

@@ -1,0 +1,72 @@
+import { defineScenario } from '../lib/registry';
+import type { BenchContext } from '../lib/types';
+
+const PATH = '/api/health';
+
+/** Top-level keys and their types, recursively: the values (id, time) differ, the shape must not. */
+function shape(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return typeof value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, shape(v)]),
+  );
+}
+
+async function body(url: string): Promise<{ status: number; json: unknown; type: string }> {
+  const response = await fetch(url);
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    json: await response.json(),
+  };
+}
+
+export const scenario = defineScenario({
+  name: 'health',
+  description:
+    'Framework overhead. `GET /api/health` through our whole pipeline — Fastify request id ' +
+    '(`genReqId`) and the `onRequest` hook echoing it, the nestjs-pino middleware (at ' +
+    '`LOG_LEVEL=warn` its per-request line is not written), the global guards ' +
+    '(`AppThrottlerGuard`; health is rate-limit class `none`, so it returns before Redis), the ' +
+    'validation pipe, `EnvelopeInterceptor`, the metrics `onResponse` hook — against ' +
+    '`bench/reference/raw-fastify.ts`, a bare Fastify 5 server returning the same JSON body ' +
+    '`{success, data: {status: "ok"}, meta: {requestId, timestamp}}` with a UUID request id. ' +
+    'Both are checked to return 200 and the same body shape before the load starts.',
+  target: {
+    kind: 'throughput-ratio',
+    min: 0.5,
+    text: 'ours ≥ 50 % of raw Fastify’s requests/s',
+  },
+
+  async run(ctx: BenchContext) {
+    const reference = await ctx.startReference({
+      name: 'raw-fastify',
+      script: 'reference/raw-fastify.ts',
+      readyPath: PATH,
+    });
+    const oursUrl = `${ctx.apiUrl}${PATH}`;
+    const referenceUrl = `${reference.url}${PATH}`;
+    const [ours, ref] = await Promise.all([body(oursUrl), body(referenceUrl)]);
+    if (ours.status !== 200 || ref.status !== 200) {
+      throw new Error(`health answered ${ours.status} (ours) and ${ref.status} (reference)`);
+    }
+    if (JSON.stringify(shape(ours.json)) !== JSON.stringify(shape(ref.json))) {
+      throw new Error(
+        `bodies differ in shape: ours ${JSON.stringify(ours.json)}, reference ${JSON.stringify(ref.json)}`,
+      );
+    }
+
+    const points = await ctx.compareHttp({ url: oursUrl }, { url: referenceUrl });
+    return {
+      oursLabel: 'ours',
+      referenceLabel: 'raw Fastify',
+      points,
+      notes: [
+        'Health is rate-limit class `none`: the throttler guard runs but makes no Redis call. ' +
+          'Routes of class read and write add one Redis round trip per request (measured by ' +
+          'the scenarios that hit those routes).',
+      ],
+    };
+  },
+});
