@@ -39,7 +39,9 @@ export class MarketsAndTrading1732300001000 implements MigrationInterface {
     }
     await q.query(`CREATE INDEX markets_creator_idx ON markets (creator_id, created_at, id)`);
     await q.query(`CREATE INDEX markets_tags_idx ON markets USING gin (tags)`);
-    await q.query(`CREATE INDEX markets_unsettled_idx ON markets (resolved_at) WHERE resolved_at IS NOT NULL AND settled_at IS NULL`);
+    await q.query(
+      `CREATE INDEX markets_unsettled_idx ON markets (resolved_at) WHERE resolved_at IS NOT NULL AND settled_at IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE positions (
@@ -59,8 +61,12 @@ export class MarketsAndTrading1732300001000 implements MigrationInterface {
         updated_at timestamptz(3) NOT NULL DEFAULT now(),
         UNIQUE (user_id, market_id, outcome)
       )`);
-    await q.query(`CREATE INDEX positions_user_idx ON positions (user_id, created_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX positions_unsettled_idx ON positions (market_id, id) WHERE settled_at IS NULL`);
+    await q.query(
+      `CREATE INDEX positions_user_idx ON positions (user_id, created_at DESC, id DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX positions_unsettled_idx ON positions (market_id, id) WHERE settled_at IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE trades (
@@ -90,7 +96,9 @@ export class MarketsAndTrading1732300001000 implements MigrationInterface {
         published_at timestamptz(3),
         attempts integer NOT NULL DEFAULT 0
       )`);
-    await q.query(`CREATE INDEX outbox_events_pending_idx ON outbox_events (seq) WHERE published_at IS NULL`);
+    await q.query(
+      `CREATE INDEX outbox_events_pending_idx ON outbox_events (seq) WHERE published_at IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE idempotency_keys (
