@@ -397,6 +397,35 @@ describe('auth', () => {
       expect(mismatched).toEqual([]);
     });
 
+    it('makes a grant with an Idempotency-Key safe to retry: one ledger row, replayed answer', async () => {
+      const admin = await loginAdmin(t);
+      const user = await registerUser(t);
+      const grant = () =>
+        t.request({
+          method: 'POST',
+          url: `/api/users/${user.id}/credits`,
+          headers: { ...admin.auth, 'idempotency-key': 'grant-once' },
+          payload: { amount: '42.00', reason: 'bonus' },
+        });
+      const first = await grant();
+      const retry = await grant();
+      expect(first.statusCode).toBe(201);
+      expect(retry.statusCode).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.json().data).toEqual(first.json().data);
+      expect(await count(t, 'ledger_entries', `user_id = $1 AND reason = 'bonus'`, [user.id])).toBe(
+        1,
+      );
+      const other = await t.request({
+        method: 'POST',
+        url: `/api/users/${user.id}/credits`,
+        headers: { ...admin.auth, 'idempotency-key': 'grant-once' },
+        payload: { amount: '43.00', reason: 'bonus' },
+      });
+      expect(other.statusCode).toBe(422);
+      expect(other.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    });
+
     it('rejects a grant with three decimals or a negative amount and writes nothing', async () => {
       const admin = await loginAdmin(t);
       const user = await registerUser(t);

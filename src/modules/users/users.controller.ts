@@ -1,16 +1,18 @@
-import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  ApiIdempotent,
+  IdempotencyKey,
+  sendIdempotent,
+} from '../../common/http/idempotency-key.decorator';
+import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { PageQueryDto } from '../../common/pagination/pagination.dto';
 import { RequirePermissions } from '../auth/require-permissions.decorator';
-import {
-  LedgerEntryResponse,
-  UserResponse,
-  toLedgerEntryResponse,
-  toUserResponse,
-} from './dto/user.response';
+import { LedgerEntryResponse, UserResponse, toUserResponse } from './dto/user.response';
 import { ChangeRoleDto, GrantCreditsDto } from './dto/users.dto';
 import { UsersService } from './users.service';
 
@@ -41,10 +43,17 @@ export class UsersController {
   }
 
   @Post(':id/credits')
+  @ApiIdempotent()
   @ApiOperation({ summary: 'Grant credits (a `grant` ledger entry)' })
   @ApiEnvelope(LedgerEntryResponse, { status: 201 })
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND')
-  async grant(@IdParam() id: string, @Body() body: GrantCreditsDto): Promise<LedgerEntryResponse> {
-    return toLedgerEntryResponse(await this.users.grantCredits(id, body.amount, body.reason));
+  async grant(
+    @CurrentUser() admin: AuthenticatedUser,
+    @IdParam() id: string,
+    @Body() body: GrantCreditsDto,
+    @IdempotencyKey() key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LedgerEntryResponse> {
+    return sendIdempotent(reply, await this.users.grantCredits(admin, id, body, key));
   }
 }

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/pagination.dto';
 import { Dec } from '../../common/money/decimal';
 import { AppConfig } from '../../config/app-config';
-import { LedgerEntryRow } from './ledger.repository';
+import { runTransaction } from '../../database/transaction';
+import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
+import { LedgerEntryResponse, toLedgerEntryResponse } from './dto/user.response';
 import { LedgerService } from './ledger.service';
 import { Role } from './user.entity';
 import { UserRow, UsersRepository } from './users.repository';
@@ -29,6 +31,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /** Creates the user and grants the starting balance as a ledger row, in one transaction. */
@@ -96,15 +99,28 @@ export class UsersService {
     });
   }
 
-  /** An admin grant of credits: one ledger row of kind `grant`. */
+  /** An admin grant of credits: one `grant` ledger row; Idempotency-Key makes retries safe. */
   async grantCredits(
+    admin: { id: string },
     userId: string,
-    amount: string,
-    reason: string,
-    manager?: EntityManager,
-  ): Promise<LedgerEntryRow> {
-    const run = (m: EntityManager) =>
-      this.ledger.post(m, { userId, kind: 'grant', amount, reason });
-    return manager ? run(manager) : this.db.transaction(run);
+    input: { amount: string; reason: string },
+    idempotencyKey?: string,
+  ): Promise<Idempotent<LedgerEntryResponse>> {
+    return runTransaction(this.db, (manager) =>
+      this.idempotency.run(
+        manager,
+        { userId: admin.id, key: idempotencyKey, operation: `users.grant:${userId}`, input },
+        201,
+        async () =>
+          toLedgerEntryResponse(
+            await this.ledger.post(manager, {
+              userId,
+              kind: 'grant',
+              amount: input.amount,
+              reason: input.reason,
+            }),
+          ),
+      ),
+    );
   }
 }
