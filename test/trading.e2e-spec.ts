@@ -408,6 +408,15 @@ describe('trading', () => {
       expect(tooWide.json().error.message).toMatch(/limit is 1000.*larger interval/);
     });
 
+    it('is cached briefly, but a new trade shows at once', async () => {
+      const fresh = await createMarket(t, creator);
+      await buy(t, trader, { marketId: fresh.id, outcome: 'YES', amount: '10.00' });
+      const url = `/api/markets/${fresh.id}/history?interval=1d`;
+      expect((await t.request({ method: 'GET', url })).json().data[0].volume).toBe('10.00');
+      await buy(t, trader, { marketId: fresh.id, outcome: 'YES', amount: '5.00' });
+      expect((await t.request({ method: 'GET', url })).json().data[0].volume).toBe('15.00');
+    });
+
     it('builds OHLC candles of the YES probability from trades', async () => {
       const fresh = await createMarket(t, creator);
       await buy(t, trader, { marketId: fresh.id, outcome: 'YES', amount: '30.00' });

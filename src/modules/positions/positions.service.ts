@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS } from '../../redis/redis.module';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/pagination.dto';
@@ -22,6 +24,13 @@ import { toPositionResponse } from './position-value';
 import { PositionsRepository } from './positions.repository';
 import { TradesRepository } from './trades.repository';
 
+const HISTORY_CACHE_MS = 5_000;
+
+function historyCacheKey(marketId: string, tradeCount: number, query: HistoryQueryDto): string {
+  const bound = (date?: Date) => date?.toISOString() ?? '-';
+  return `cache:history:v1:${marketId}:${tradeCount}:${query.interval}:${bound(query.from)}:${bound(query.to)}`;
+}
+
 /** Reads of positions, trades and price history. */
 @Injectable()
 export class PositionsService {
@@ -29,6 +38,7 @@ export class PositionsService {
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly markets: MarketsService,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async pageForUser(
@@ -91,14 +101,24 @@ export class PositionsService {
     if (Number.isNaN(from.getTime())) throw invalid('from', 'from must be an ISO 8601 date');
     if (Number.isNaN(to.getTime())) throw invalid('to', 'to must be an ISO 8601 date');
     if (from >= to) throw invalid('from', 'from must be before to');
-    const candles = Math.ceil((to.getTime() - from.getTime()) / (seconds * 1000));
-    if (candles > MAX_CANDLES) {
+    const count = Math.ceil((to.getTime() - from.getTime()) / (seconds * 1000));
+    if (count > MAX_CANDLES) {
       throw invalid(
         'from',
-        `This range holds ${candles} candles of ${query.interval}; the limit is ${MAX_CANDLES}. Narrow from/to or use a larger interval.`,
+        `This range holds ${count} candles of ${query.interval}; the limit is ${MAX_CANDLES}. Narrow from/to or use a larger interval.`,
       );
     }
-    if (!(await this.markets.findById(marketId))) throw new NotFoundError('Market', marketId);
-    return (await this.trades.candles(marketId, seconds, from, to)).map(toCandleResponse);
+    const market = await this.markets.findById(marketId);
+    if (!market) throw new NotFoundError('Market', marketId);
+    // The trade count is in the key, so a new trade is never hidden; the short TTL bounds how
+    // long a default (now-relative) window lags the clock.
+    const key = historyCacheKey(marketId, market.tradeCount, query);
+    const cached = await this.redis.get(key).catch(() => null);
+    if (cached) return JSON.parse(cached) as CandleResponse[];
+    const candles = (await this.trades.candles(marketId, seconds, from, to)).map(toCandleResponse);
+    void this.redis
+      .set(key, JSON.stringify(candles), 'PX', HISTORY_CACHE_MS)
+      .catch(() => undefined);
+    return candles;
   }
 }
