@@ -8,6 +8,9 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import { closeNowIfRedisDown } from '../../queues/shutdown';
+import { REDIS } from '../../redis/redis.module';
 import { DataSource } from 'typeorm';
 import { withTimeout } from '../../common/async/with-timeout';
 import { EventRouting } from './event-routing';
@@ -112,6 +115,7 @@ export class OutboxRelayService
     private readonly outbox: OutboxRepository,
     private readonly routing: EventRouting,
     private readonly metrics: OutboxMetrics,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -127,6 +131,7 @@ export class OutboxRelayService
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await closeNowIfRedisDown(this.redis, { queue: this.queue });
     await this.queue.close().catch(() => undefined);
   }
 
