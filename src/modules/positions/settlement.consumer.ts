@@ -1,15 +1,27 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
+import { closeWorker } from '../../queues/close-worker';
 import { MarketsService } from '../markets/markets.service';
 import { SettleJobData, SETTLEMENT_QUEUE, SettlementQueue } from './settlement.queue';
 import { SettlementService } from './settlement.service';
 
 /** Runs settlement jobs (worker and all roles only). */
 @Processor(SETTLEMENT_QUEUE, { concurrency: 2 })
-export class SettlementConsumer extends WorkerHost {
+export class SettlementConsumer extends WorkerHost implements BeforeApplicationShutdown {
   constructor(private readonly settlement: SettlementService) {
     super();
+  }
+
+  /** Before @nestjs/bullmq's own close, which can hang after a Redis outage (see closeWorker). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await closeWorker(this.worker);
   }
 
   async process(job: Job<SettleJobData>): Promise<void> {
