@@ -1,12 +1,17 @@
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { ServiceUnavailableError } from './common/errors/app-error';
+import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { requestIdFor } from './common/http/request-id';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
+
+const shutdownLogger = new NestLogger('Shutdown');
 
 /** Fastify options from config: request id rule, body limit, proxy trust. */
 export function fastifyOptions(config: AppConfig): FastifyServerOptions {
@@ -20,7 +25,8 @@ export function fastifyOptions(config: AppConfig): FastifyServerOptions {
       (req as typeof req & { id: string }).id = id;
       return id;
     },
-    return503OnClosing: true,
+    // Our own onRequest hook answers 503 during shutdown, with the error envelope.
+    return503OnClosing: false,
   };
 }
 
@@ -41,12 +47,32 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
-  app.enableShutdownHooks();
+  // SIGTERM: in-flight requests finish, then connections close, then process.exit(0).
+  app.enableShutdownHooks([], { useProcessExit: true });
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    if (closing) {
+      // A request on a kept-alive connection after shutdown began (new ones are refused).
+      const { status, body } = errorEnvelope(
+        new ServiceUnavailableError('The server is shutting down; retry on another instance.'),
+        request.id,
+        shutdownLogger,
+      );
+      return reply.status(status).header('connection', 'close').send(body);
+    }
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    // Node only closes connections that are idle when close() starts; a response finished
+    // later would keep its connection (and the shutdown) open for the keep-alive timeout.
+    if (closing) void reply.header('connection', 'close');
+    return payload;
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
