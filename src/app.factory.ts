@@ -2,7 +2,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ServiceUnavailableError } from './common/errors/app-error';
@@ -11,7 +11,7 @@ import { requestIdFor } from './common/http/request-id';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
 
-const shutdownLogger = new NestLogger('Shutdown');
+const httpLogger = new NestLogger('Http');
 
 /** Fastify options from config: request id rule, body limit, proxy trust. */
 export function fastifyOptions(config: AppConfig): FastifyServerOptions {
@@ -27,6 +27,12 @@ export function fastifyOptions(config: AppConfig): FastifyServerOptions {
     },
     // Our own onRequest hook answers 503 during shutdown, with the error envelope.
     return503OnClosing: false,
+    // The router refuses a malformed URL (400) or a path parameter over maxParamLength
+    // before any hook or Nest filter runs; answer those with the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = errorEnvelope(error, request.id, httpLogger);
+      void (reply as FastifyReply).status(status).header('x-request-id', request.id).send(body);
+    },
   };
 }
 
@@ -63,7 +69,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       const { status, body } = errorEnvelope(
         new ServiceUnavailableError('The server is shutting down; retry on another instance.'),
         request.id,
-        shutdownLogger,
+        httpLogger,
       );
       return reply.status(status).header('connection', 'close').send(body);
     }

@@ -718,17 +718,21 @@ describe('fuzz: every operation of the OpenAPI document', () => {
   it('tries path ids that are not UUIDs on every operation that takes one: 400, never a query', async () => {
     const before = stats.failures.length;
     for (const op of operations.filter((o) => o.path.includes('{id}'))) {
-      for (const id of [
+      // Encoded, then raw: a malformed escape and an id over the router's 100-character
+      // parameter limit are refused by Fastify's router itself, before Nest.
+      const encoded = [
         "1' OR '1'='1",
         '../users',
         '%00',
         '😀',
         'ffffffff-ffff-ffff-ffff-fffffffffffff',
         '1',
-      ]) {
-        const { res } = await send(`${op.method} ${op.path} id=${id}`, {
+      ];
+      const raw = ['%E0%A4%A', '%', 'x'.repeat(150), pct('9'.repeat(400))];
+      for (const id of [...encoded.map(pct), ...raw]) {
+        const { res } = await send(`${op.method} ${op.path} id=${id.slice(0, 40)}`, {
           method: op.method,
-          url: op.path.replace('{id}', pct(id)),
+          url: op.path.replace('{id}', id),
           headers: admin.auth,
           ...(['GET', 'DELETE'].includes(op.method) ? {} : { payload: {} }),
         });

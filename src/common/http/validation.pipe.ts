@@ -64,7 +64,7 @@ class AppValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
       const problem = inputProblem(value);
       if (problem) {
-        const field = problem.path || metadata.type;
+        const field = problem.path || metadata.data || metadata.type;
         throw new ValidationFailedError(`${field} ${problem.message}.`, {
           [field]: [`${field} ${problem.message}`],
         });
