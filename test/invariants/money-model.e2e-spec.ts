@@ -27,13 +27,14 @@ import { createTestApp, TestApp } from '../support/test-app';
  * - winners of each settled market received exactly floor(shares, 2), losers nothing.
  *
  * Short by default (inside `npm test`); `npm run test:soak` (SOAK=1) runs ≥ 10,000
- * operations by 50 users on 20 markets per run. MODEL_SEED overrides the seed.
+ * operations by 50 users on 20 markets per run. MODEL_SEED overrides the seed, MODEL_RUNS
+ * the number of runs.
  */
 
 const SOAK = process.env.SOAK === '1';
 const SIZE = SOAK
-  ? { runs: 5, users: 50, markets: 20, opsPerUser: 40 }
-  : { runs: 5, users: 6, markets: 4, opsPerUser: 10 };
+  ? { runs: Number(process.env.MODEL_RUNS ?? 5), users: 50, markets: 20, opsPerUser: 40 }
+  : { runs: Number(process.env.MODEL_RUNS ?? 5), users: 6, markets: 4, opsPerUser: 10 };
 const SEED = Number(process.env.MODEL_SEED ?? 20_261_122);
 
 // ---- the scenario ------------------------------------------------------------------------
