@@ -1,13 +1,19 @@
+import helmet from '@fastify/helmet';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { ServiceUnavailableError } from './common/errors/app-error';
+import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { requestIdFor } from './common/http/request-id';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queues/queue-dashboard';
+
+const httpLogger = new NestLogger('Http');
 
 /** Fastify options from config: request id rule, body limit, proxy trust. */
 export function fastifyOptions(config: AppConfig): FastifyServerOptions {
@@ -21,7 +27,14 @@ export function fastifyOptions(config: AppConfig): FastifyServerOptions {
       (req as typeof req & { id: string }).id = id;
       return id;
     },
-    return503OnClosing: true,
+    // Our own onRequest hook answers 503 during shutdown, with the error envelope.
+    return503OnClosing: false,
+    // The router refuses a malformed URL (400) or a path parameter over maxParamLength
+    // before any hook or Nest filter runs; answer those with the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = errorEnvelope(error, request.id, httpLogger);
+      void (reply as FastifyReply).status(status).header('x-request-id', request.id).send(body);
+    },
   };
 }
 
@@ -42,17 +55,77 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
-  app.enableShutdownHooks();
+  // SIGTERM: in-flight requests finish, then connections close, then process.exit(0).
+  app.enableShutdownHooks([], { useProcessExit: true });
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    if (closing) {
+      // A request on a kept-alive connection after shutdown began (new ones are refused).
+      const { status, body } = errorEnvelope(
+        new ServiceUnavailableError('The server is shutting down; retry on another instance.'),
+        request.id,
+        httpLogger,
+      );
+      return reply.status(status).header('connection', 'close').send(body);
+    }
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    // Node only closes connections that are idle when close() starts; a response finished
+    // later would keep its connection (and the shutdown) open for the keep-alive timeout.
+    if (closing) void reply.header('connection', 'close');
+    return payload;
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
+
+  // Security headers on every response. The CSP is what Swagger UI at /docs needs: its
+  // scripts are files of this origin, its styles partly inline, its icons data: URIs. TLS is
+  // the proxy's job, so no upgrade-insecure-requests (it would break /docs over plain HTTP).
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
+  // CORS only for the origins the operator lists (CORS_ORIGINS); none: no CORS headers.
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.http.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+      exposedHeaders: [
+        'x-request-id',
+        'idempotent-replayed',
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',

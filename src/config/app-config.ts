@@ -11,7 +11,13 @@ export type AppRole = 'api' | 'worker' | 'all';
 export interface AppConfig {
   env: AppEnv;
   role: AppRole;
-  http: { port: number; bodyLimitBytes: number; trustProxy: boolean };
+  http: {
+    port: number;
+    bodyLimitBytes: number;
+    trustProxy: boolean;
+    /** Browser origins allowed to call the API (CORS); empty: no CORS headers at all. */
+    corsOrigins: string[];
+  };
   log: { level: string };
   database: { url: string; poolSize: number; runMigrationsOnStart: boolean };
   redis: { url: string; prefix: string; commandTimeoutMs: number };
@@ -83,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port: parsed.PORT ?? 3000,
       bodyLimitBytes: parsed.BODY_LIMIT_BYTES ?? 100 * 1024,
       trustProxy: parsed.TRUST_PROXY ?? false,
+      corsOrigins: (parsed.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
     },
     log: { level: parsed.LOG_LEVEL ?? (appEnv === 'test' ? 'silent' : 'info') },
     database: {

@@ -2,17 +2,32 @@ import type { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 
 /**
- * BullMQ closes gracefully with QUIT, which waits for Redis to come back. At shutdown with
- * Redis unreachable, close by force instead (drop the socket); the graceful close that
- * @nestjs/bullmq runs afterwards then finds it closed. An interrupted job's lock expires and
- * BullMQ runs it again, which every consumer here tolerates (jobs are idempotent).
- * Call from `beforeApplicationShutdown`; `redis` is the shared client, a proxy for "Redis up".
+ * Closing BullMQ connections at shutdown without hanging after a Redis outage. A graceful
+ * close sends QUIT (queues) or waits for the blocking connection's `end` event (workers);
+ * while a client is `reconnecting` neither ever happens (bullmq#4656, ioredis#2169), so
+ * shutdown would end only through the watchdog. Both helpers are called from
+ * `beforeApplicationShutdown`, before @nestjs/bullmq's own close, which then finds the
+ * connection closed. Interrupted jobs are retried: every consumer here is idempotent.
  */
-export async function closeNowIfRedisDown(
-  redis: Redis,
-  target: { worker?: Worker; queue?: Queue },
-): Promise<void> {
+
+/** Drops a queue's connection at once when Redis is unreachable (`redis`: the shared client). */
+export async function closeNowIfRedisDown(redis: Redis, target: { queue: Queue }): Promise<void> {
   if (redis.status === 'ready') return;
-  if (target.worker) await target.worker.close(true);
-  if (target.queue) await target.queue.backend.close(true);
+  await target.queue.backend.close(true);
+}
+
+/**
+ * Closes a worker gracefully when its blocking connection is ready (the active job finishes),
+ * by force otherwise: then it cannot be running a job that could still finish cleanly.
+ */
+export async function closeWorker(worker: Worker): Promise<void> {
+  const blocking = worker.backend.blockingConnection;
+  const client = blocking
+    ? await Promise.race([
+        blocking.client,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 500).unref()),
+      ])
+    : undefined;
+  const ready = (client as { status?: string } | undefined)?.status === 'ready';
+  await worker.close(!ready);
 }

@@ -47,7 +47,11 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty but the content type says JSON.',
   FST_ERR_CTP_BODY_TOO_LARGE: 'The body is larger than the limit.',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The content type is not supported; send application/json.',
+  FST_ERR_BAD_URL: 'The URL is malformed.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long.',
 };
+/** Client errors answered with another status than Fastify's: an over-long id is a bad id. */
+const FASTIFY_STATUS: Record<string, number> = { FST_ERR_MAX_PARAM_LENGTH: 400 };
 
 /** PostgreSQL SQLSTATEs that mean "the caller's request collides with existing data". */
 const PG_CONFLICTS: Record<string, string> = {
@@ -106,9 +110,10 @@ export function mapError(error: unknown): MappedError {
   }
   if (error instanceof HttpException) return fromHttpException(error);
   if (isFastifyClientError(error)) {
+    const status = FASTIFY_STATUS[error.code] ?? error.statusCode;
     return {
-      status: error.statusCode,
-      code: CODE_BY_STATUS[error.statusCode] ?? 'VALIDATION_FAILED',
+      status,
+      code: CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED',
       message: FASTIFY_MESSAGES[error.code] ?? 'The request could not be read.',
       unexpected: false,
     };

@@ -67,6 +67,13 @@ export interface CursorPosition {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What `Date.toISOString()` writes. Date.parse also takes "1" or "5", which PostgreSQL refuses. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A timestamp as cursors carry it: toISOString() output that is a real instant. */
+export function isCursorTimestamp(value: unknown): value is string {
+  return typeof value === 'string' && ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
+}
 
 export function encodeCursor(position: CursorPosition): string {
   const payload = [position.sort, position.order, position.value, position.id];
@@ -90,7 +97,10 @@ export function decodeCursor(cursor: string, sort: string, order: SortOrder): Cu
   }
   if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid();
   const [cursorSort, cursorOrder, value, id] = parsed as unknown[];
-  const valueOk = value === null || typeof value === 'string' || typeof value === 'number';
+  const valueOk =
+    value === null ||
+    (typeof value === 'string' && !value.includes('\u0000')) ||
+    typeof value === 'number';
   if (
     cursorSort !== sort ||
     cursorOrder !== order ||
@@ -128,7 +138,7 @@ export function createdAtCursor(
 ): { createdAt: string; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const position = decodeCursor(cursor, 'createdAt', 'desc');
-  if (typeof position.value !== 'string' || Number.isNaN(Date.parse(position.value))) {
+  if (!isCursorTimestamp(position.value)) {
     throw new ValidationFailedError('The cursor is not valid for this query.', {
       cursor: ['is malformed'],
     });

@@ -10,7 +10,11 @@ import {
 } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
 import { Dec, probability } from '../../common/money/decimal';
-import { decodeCursor, toCursorPage } from '../../common/pagination/pagination.dto';
+import {
+  decodeCursor,
+  isCursorTimestamp,
+  toCursorPage,
+} from '../../common/pagination/pagination.dto';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { roleHas } from '../auth/permissions';
 import { OutboxService } from '../events/outbox.service';
@@ -316,7 +320,7 @@ export class MarketsService {
       query.sort === 'name'
         ? value.length <= 200
         : query.sort === 'createdAt' || query.sort === 'closesAt'
-          ? !Number.isNaN(Date.parse(value))
+          ? isCursorTimestamp(value)
           : /^\d{1,20}(\.\d{1,6})?$/.test(value);
     if (!valid)
       throw new ValidationFailedError('The cursor is not valid for this query.', {

@@ -1,16 +1,13 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import {
   BeforeApplicationShutdown,
-  Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { closeNowIfRedisDown } from '../../queues/shutdown';
-import { REDIS } from '../../redis/redis.module';
 import { Job, Queue } from 'bullmq';
+import { closeWorker } from '../../queues/shutdown';
 import { MarketsService } from '../markets/markets.service';
 import { SettleJobData, SETTLEMENT_QUEUE, SettlementQueue } from './settlement.queue';
 import { SettlementService } from './settlement.service';
@@ -18,15 +15,13 @@ import { SettlementService } from './settlement.service';
 /** Runs settlement jobs (worker and all roles only). */
 @Processor(SETTLEMENT_QUEUE, { concurrency: 2 })
 export class SettlementConsumer extends WorkerHost implements BeforeApplicationShutdown {
-  constructor(
-    private readonly settlement: SettlementService,
-    @Inject(REDIS) private readonly redis: Redis,
-  ) {
+  constructor(private readonly settlement: SettlementService) {
     super();
   }
 
+  /** Before @nestjs/bullmq's own close, which can hang after a Redis outage (see closeWorker). */
   async beforeApplicationShutdown(): Promise<void> {
-    await closeNowIfRedisDown(this.redis, { worker: this.worker });
+    await closeWorker(this.worker);
   }
 
   async process(job: Job<SettleJobData>): Promise<void> {

@@ -7,6 +7,8 @@ import { Queue } from 'bullmq';
 
 export const SETTLEMENT_QUEUE = 'settlement';
 export const SETTLE_JOB = 'settle';
+/** How long a request waits for Redis to take the job before answering without it. */
+const ENQUEUE_TIMEOUT_MS = 1000;
 
 export interface SettleJobData {
   version: 1;
@@ -34,11 +36,21 @@ export class SettlementQueue implements BeforeApplicationShutdown {
 
   /**
    * Adds the job. If Redis cannot take it now, the resolution is already committed and the
-   * worker's sweep re-derives the job from the database, so this only logs.
+   * worker's sweep re-derives the job from the database, so this only logs. BullMQ's
+   * connection queues commands while Redis is down (and would hold the request until Redis
+   * is back), so the wait is bounded; a queued add still lands on reconnect, and a
+   * duplicate job is harmless.
    */
   async enqueue(marketId: string, jobId = SettlementQueue.jobId(marketId)): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not take the job within ${ENQUEUE_TIMEOUT_MS} ms`)),
+        ENQUEUE_TIMEOUT_MS,
+      );
+    });
     try {
-      await this.queue.add(
+      const added = this.queue.add(
         SETTLE_JOB,
         { version: 1, marketId },
         {
@@ -49,11 +61,15 @@ export class SettlementQueue implements BeforeApplicationShutdown {
           removeOnFail: { age: 7 * 86_400 },
         },
       );
+      void added.catch(() => undefined); // may settle after the timeout: logged below
+      await Promise.race([added, timeout]);
     } catch (error) {
       this.logger.warn(
         { err: (error as Error).message, marketId },
         'could not enqueue settlement; the sweep will',
       );
+    } finally {
+      clearTimeout(timer);
     }
     return jobId;
   }

@@ -1,9 +1,7 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import type Redis from 'ioredis';
-import { closeNowIfRedisDown } from '../../queues/shutdown';
-import { REDIS } from '../../redis/redis.module';
+import { closeWorker } from '../../queues/shutdown';
 import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
 import { MarketIndexingService } from './market-indexing.service';
 import {
@@ -28,10 +26,7 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
   private readonly logger = new Logger(SearchIndexConsumer.name);
   private lastErrorLog = 0;
 
-  constructor(
-    private readonly indexing: MarketIndexingService,
-    @Inject(REDIS) private readonly redis: Redis,
-  ) {
+  constructor(private readonly indexing: MarketIndexingService) {
     super();
   }
 
@@ -41,7 +36,7 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
    * closed at once; an interrupted job's lock expires and BullMQ runs it again.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    await closeNowIfRedisDown(this.redis, { worker: this.worker });
+    await closeWorker(this.worker);
   }
 
   async process(job: Job): Promise<unknown> {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsDate, IsIn, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { IsDecimalString } from '../../../common/decorators/decimal-string.decorator';
 import { CursorPageQueryDto } from '../../../common/pagination/pagination.dto';
 import { InitialPositionDto } from '../../markets/dto/market-write.dto';
@@ -85,10 +85,12 @@ export class HistoryQueryDto {
   })
   @IsOptional()
   @Type(() => Date)
+  @IsDate({ message: 'from must be an ISO 8601 date' })
   from?: Date;
 
   @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z', description: 'Default: now' })
   @IsOptional()
   @Type(() => Date)
+  @IsDate({ message: 'to must be an ISO 8601 date' })
   to?: Date;
 }
