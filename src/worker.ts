@@ -21,8 +21,8 @@ export async function startWorker(config: AppConfig) {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  // SIGTERM: consumers finish their current job, then connections close.
-  app.enableShutdownHooks();
+  // SIGTERM: consumers finish their current job, then connections close, then exit 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
   armShutdownWatchdog();
   await app.init();
   return app;

@@ -244,6 +244,17 @@ describe('a worker killed mid-settlement', () => {
     return worker;
   };
 
+  it('stops on SIGTERM with exit code 0', async () => {
+    const worker = startWorker();
+    // Give it time to connect and start its consumers and relay.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const exited = new Promise<number | null>((resolve) =>
+      worker.once('exit', (code) => resolve(code)),
+    );
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+
   it('is restarted, resumes, and pays nobody twice', async () => {
     const creator = await registerUser(t);
     const market = await createMarket(t, creator);
