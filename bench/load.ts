@@ -48,7 +48,21 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       headers: { ...spec.headers, ...r.headers },
     })),
   };
-  if (spec.path && !spec.requests) options.url = new URL(spec.path, spec.url).toString();
+  if (spec.rotate) {
+    const { template, values } = spec.rotate;
+    let next = Math.floor(Math.random() * values.length);
+    options.requests = [
+      {
+        method: spec.method ?? 'GET',
+        body: spec.body,
+        headers: spec.headers,
+        setupRequest: (request) => {
+          request.path = template.replace('{}', values[next++ % values.length]);
+          return request;
+        },
+      },
+    ];
+  } else if (spec.path && !spec.requests) options.url = new URL(spec.path, spec.url).toString();
 
   const ticks = clockTicks();
   const cpuStart = process.cpuUsage();
