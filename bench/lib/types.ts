@@ -24,6 +24,8 @@ export interface LoadSpec extends LoadRequest {
    * row ask for the same one. Overrides `path`/`requests`.
    */
   rotate?: { template: string; values: string[] };
+  /** Whole requests taken in turn by all connections together (shared counter); overrides the rest. */
+  cycle?: LoadRequest[];
   /** Per-request timeout in seconds (autocannon default 10). */
   timeout?: number;
   /** Process to charge server CPU to; `ctx.load` fills it in for the API and references. */
