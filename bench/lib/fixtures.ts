@@ -10,6 +10,31 @@ import type { BenchContext } from './types';
 export const BENCH_MARKETS = 200_000;
 export const BENCH_USERS = 1_000;
 
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** Runs a compiled script (path under dist/) with the API's environment; resolves to stdout. */
+export async function runNode(
+  ctx: BenchContext,
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...ctx.apiEnv, LOG_LEVEL: 'warn', ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}`)),
+    );
+  });
+}
+
 /** Runs `npm run seed` (the compiled CLI) against `databaseUrl`. */
 export async function seed(
   ctx: BenchContext,
@@ -17,26 +42,8 @@ export async function seed(
   markets: number,
   users: number,
 ): Promise<void> {
-  const { spawn } = await import('node:child_process');
-  const root = join(__dirname, '..', '..', '..');
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'dist', 'src', 'cli', 'seed.js'),
-        '--markets',
-        String(markets),
-        '--users',
-        String(users),
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, ...ctx.apiEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-      },
-    );
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited ${code}`))));
+  await runNode(ctx, 'src/cli/seed.js', ['--markets', String(markets), '--users', String(users)], {
+    DATABASE_URL: databaseUrl,
   });
 }
 

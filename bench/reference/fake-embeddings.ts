@@ -1,10 +1,8 @@
 /**
  * The tests' fake embeddings provider (`test/support/fake-embeddings-server.ts`, OpenAI's
- * `POST /v1/embeddings` wire format) as a process of its own for the search scenario: it
- * listens on a free port of its choosing, so this wrapper forwards `PORT` to it through a
- * tiny proxy-free trick: it prints nothing and answers `GET /ready` on PORT by redirecting
- * clients to nothing — instead, it simply starts the fake server and a Fastify front on PORT
- * that forwards `/v1/embeddings` bodies to it.
+ * `POST /v1/embeddings` wire format) as a child process for the search scenarios. The fake
+ * picks its own free port, so this wrapper starts it and forwards `POST /v1/embeddings` from
+ * `PORT` (the port `ctx.startReference` chose) to it; `GET /ready` says it is up.
  */
 import Fastify from 'fastify';
 import { startFakeEmbeddingsServer } from '../../test/support/fake-embeddings-server';
@@ -14,7 +12,7 @@ async function main(): Promise<void> {
   const app = Fastify({ logger: false, bodyLimit: 50 * 1024 * 1024 });
   app.get('/ready', async () => ({ ok: true }));
   app.post('/v1/embeddings', async (request, reply) => {
-    const response = await fetch(`${fake.url}/v1/embeddings`, {
+    const response = await fetch(`${fake.url}/embeddings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(request.body),
