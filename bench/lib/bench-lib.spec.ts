@@ -31,8 +31,8 @@ describe('parseArgs', () => {
   it('has the documented defaults', () => {
     expect(parseArgs([], true)).toMatchObject({
       only: null,
-      duration: 10,
-      warmup: 8,
+      duration: 6,
+      warmup: 4,
       connections: [10, 50],
       pin: true,
     });
