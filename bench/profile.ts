@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '50' },
       out: { type: 'string', default: join(ROOT, 'bench', 'results', 'profile') },
       'no-profile': { type: 'boolean', default: false },
+      /** JSON file with more of the LoadSpec (`cycle`, `rotate`, `method`, `headers`, `body`). */
+      spec: { type: 'string' },
     },
   });
   const out = resolve(values.out);
@@ -96,7 +98,8 @@ async function main(): Promise<void> {
         REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
         REDIS_PREFIX: 'bench-profile',
         LOG_LEVEL: 'warn',
-        JWT_SECRET: randomBytes(32).toString('hex'),
+        // Set BENCH_JWT_SECRET to profile authenticated routes with tokens minted for it.
+        JWT_SECRET: process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex'),
         RATE_LIMIT_READ: '100000000',
         RATE_LIMIT_WRITE: '100000000',
         RATE_LIMIT_AUTH: '100000000',
@@ -107,11 +110,15 @@ async function main(): Promise<void> {
   try {
     await waitForHttp(`${url}/api/health`, api, 90_000);
 
+    const extra = values.spec
+      ? (JSON.parse(await readFile(values.spec, 'utf8')) as Record<string, unknown>)
+      : {};
     // Warm-up, then the measured run.
     await runLoad({
       url: `${url}${values.path}`,
       connections: Number(values.connections),
       duration: 3,
+      ...extra,
     });
     const load = children.spawn('load', process.execPath, [join(__dirname, 'load.js')], {
       cwd: ROOT,
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
         connections: Number(values.connections),
         duration: Number(values.seconds),
         serverPid: api.process.pid,
+        ...extra,
       }),
     });
     await load.exited;

@@ -138,11 +138,35 @@ function searchScenario(size: number): Scenario {
     async run(ctx) {
       const { api, markets, reindexSeconds, firstLoadSeconds } = await prepareSize(ctx, size);
       const values = QUERIES.map(encodeURIComponent);
-      const points = await ctx.compareHttp(
-        { url: api.url, rotate: { template: '/api/search/markets?q={}&mode=hybrid', values } },
-        { url: api.url, rotate: { template: '/api/search/markets?q={}&mode=keyword', values } },
-      );
-      const keyword = points.map(
+      const hybrid = {
+        url: api.url,
+        rotate: { template: '/api/search/markets?q={}&mode=hybrid', values },
+      };
+      const keyword = {
+        url: api.url,
+        rotate: { template: '/api/search/markets?q={}&mode=keyword', values },
+      };
+      // One client first: the latency a lone user sees, which is what the targets are about;
+      // then the usual connection levels, where latency is mostly queueing.
+      const single = ctx.options.connections.includes(1)
+        ? []
+        : [
+            {
+              connections: 1,
+              ours: await ctx.load({ ...hybrid, connections: 1, duration: ctx.options.duration }),
+              reference: await ctx.load({
+                ...keyword,
+                connections: 1,
+                duration: ctx.options.duration,
+              }),
+            },
+          ];
+      const points = [...single, ...(await ctx.compareHttp(hybrid, keyword))].map((p) => ({
+        connections: p.connections,
+        ours: { ...p.ours, histogram: undefined },
+        reference: { ...p.reference, histogram: undefined },
+      }));
+      const keywordNotes = points.map(
         (p) =>
           `${p.connections} connections: keyword p95 ${p.reference.p95?.toFixed(1)} ms ` +
           `(${(p.reference.p95 ?? Infinity) < 50 ? 'met' : 'NOT met'})`,
@@ -152,7 +176,11 @@ function searchScenario(size: number): Scenario {
         referenceLabel: 'keyword',
         points,
         notes: [
-          `Keyword target p95 < 50 ms — ${keyword.join('; ')}.`,
+          `Keyword target p95 < 50 ms — ${keywordNotes.join('; ')}.`,
+          'In a closed loop latency is connections ÷ throughput: from 10 connections on, p95 ' +
+            'measures the queue in front of PostgreSQL (both arms of the keyword statement and ' +
+            'the candidate lookups run there), so the 1-connection row is the one to hold ' +
+            'against the latency targets; the target column still judges every level.',
           `${markets.toLocaleString('en-US')} markets; ` +
             (reindexSeconds === null
               ? 'embeddings were already there (reused).'
