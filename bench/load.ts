@@ -48,7 +48,34 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       headers: { ...spec.headers, ...r.headers },
     })),
   };
-  if (spec.path && !spec.requests) options.url = new URL(spec.path, spec.url).toString();
+  if (spec.cycle) {
+    const cycle = spec.cycle.map((r) => ({
+      method: r.method ?? spec.method ?? 'GET',
+      path: r.path ?? spec.path ?? new URL(spec.url).pathname,
+      body: r.body ?? spec.body,
+      headers: { ...spec.headers, ...r.headers },
+    }));
+    let next = Math.floor(Math.random() * cycle.length);
+    options.requests = [
+      {
+        setupRequest: (request) => Object.assign(request, cycle[next++ % cycle.length]),
+      },
+    ];
+  } else if (spec.rotate) {
+    const { template, values } = spec.rotate;
+    let next = Math.floor(Math.random() * values.length);
+    options.requests = [
+      {
+        method: spec.method ?? 'GET',
+        body: spec.body,
+        headers: spec.headers,
+        setupRequest: (request) => {
+          request.path = template.replace('{}', values[next++ % values.length]);
+          return request;
+        },
+      },
+    ];
+  } else if (spec.path && !spec.requests) options.url = new URL(spec.path, spec.url).toString();
 
   const ticks = clockTicks();
   const cpuStart = process.cpuUsage();

@@ -30,7 +30,9 @@ const ROOT = resolve(__dirname, '..', '..');
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const REDIS_PREFIX = 'bench';
+const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'bench';
+/** Known to scenarios (ctx.apiEnv) so they can mint access tokens as the API does. */
+const JWT_SECRET = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
 /** So high that the limiter does all its work (Redis INCR per request) but never blocks. */
 const UNLIMITED = '100000000';
 
@@ -68,26 +70,33 @@ async function clearRedisPrefix(): Promise<number> {
   return deleted;
 }
 
+/** Environment of the API under test (also handed to scenarios that start another instance). */
+function apiEnv(): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    APP_ROLE: 'api',
+    DATABASE_URL,
+    REDIS_URL,
+    REDIS_PREFIX,
+    LOG_LEVEL: 'warn',
+    JWT_SECRET,
+    ADMIN_EMAIL: 'bench-admin@example.com',
+    ADMIN_PASSWORD: 'bench admin password',
+    // Entries outlive a run, so a cache HIT stays a hit; writes still invalidate.
+    CACHE_TTL_MS: '3600000',
+    RATE_LIMIT_READ: UNLIMITED,
+    RATE_LIMIT_WRITE: UNLIMITED,
+    RATE_LIMIT_AUTH: UNLIMITED,
+  };
+}
+
 async function startApi(pin: boolean): Promise<{ url: string; pid?: number }> {
   const port = await freePort();
   const child = children.spawn('api', process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     cpu: pin ? SERVER_CPU : undefined,
     output: 'prefix',
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      APP_ROLE: 'api',
-      PORT: String(port),
-      DATABASE_URL,
-      REDIS_URL,
-      REDIS_PREFIX,
-      LOG_LEVEL: 'warn',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      RATE_LIMIT_READ: UNLIMITED,
-      RATE_LIMIT_WRITE: UNLIMITED,
-      RATE_LIMIT_AUTH: UNLIMITED,
-    },
+    env: { ...process.env, ...apiEnv(), PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/health`, child, 90_000);
@@ -112,6 +121,7 @@ async function runScenario(
     redisPrefix: REDIS_PREFIX,
     db: shared.db,
     apiPid: shared.apiPid,
+    apiEnv: apiEnv(),
     children,
     benchDist: BENCH_DIST,
     root: ROOT,

@@ -5,27 +5,33 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import type pino from 'pino';
 import { AppModule } from './app.module';
 import { ServiceUnavailableError } from './common/errors/app-error';
 import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { requestIdFor } from './common/http/request-id';
+import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 
 const httpLogger = new NestLogger('Http');
 
-/** Fastify options from config: request id rule, body limit, proxy trust. */
-export function fastifyOptions(config: AppConfig): FastifyServerOptions {
+/**
+ * Fastify options from config: request id rule, body limit, proxy trust, and the request
+ * logger (Fastify owns it; nestjs-pino reuses it). `logDestination` is for tests.
+ */
+export function fastifyOptions(
+  config: AppConfig,
+  logDestination?: pino.DestinationStream,
+): FastifyServerOptions {
   return {
+    ...fastifyLogging(config, logDestination),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
-      const id = requestIdFor(req);
-      // pino-http reads `req.id` from the raw request, so logs carry the same id.
-      (req as typeof req & { id: string }).id = id;
-      return id;
+      return requestIdFor(req);
     },
     // Our own onRequest hook answers 503 during shutdown, with the error envelope.
     return503OnClosing: false,

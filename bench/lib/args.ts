@@ -3,9 +3,9 @@ import type { BenchOptions } from './types';
 export const USAGE = `Usage: npm run bench -- [options]
 
   --only <a,b>          scenarios to run (default: all)
-  --duration <s>        seconds per measured run (default 10)
+  --duration <s>        seconds per side and level (default 6; 10 or more for steadier numbers)
   --rounds <n>          slices per side and level, alternating ours/reference (default 4)
-  --warmup <s>          seconds of one discarded warm-up run per side (default 8, 0 = none)
+  --warmup <s>          seconds of one discarded warm-up run per side (default 4, 0 = none)
   --connections <n,m>   connection levels (default 10,50)
   --no-pin              do not pin servers and load generator to separate CPUs
   --list                list scenarios and exit
@@ -34,9 +34,9 @@ function positiveNumber(flag: string, value: string | undefined, integer: boolea
 export function parseArgs(argv: string[], pinDefault = true): ParsedArgs {
   const parsed: ParsedArgs = {
     only: null,
-    duration: 10,
+    duration: 6,
     rounds: 4,
-    warmup: 8,
+    warmup: 4,
     connections: [10, 50],
     pin: pinDefault,
     list: false,

@@ -1,7 +1,7 @@
 // Pure parts of the harness. No timings are asserted anywhere: benchmarks report, tests check logic.
 import { UsageError, parseArgs } from './args';
 import { parsePgbenchSummary } from './pgbench';
-import { cpuCostLine, renderMarkdown } from './report';
+import { REPRODUCE_COMMAND, cpuCostLine, renderMarkdown } from './report';
 import {
   LatencyRecorder,
   histogramPercentile,
@@ -31,8 +31,8 @@ describe('parseArgs', () => {
   it('has the documented defaults', () => {
     expect(parseArgs([], true)).toMatchObject({
       only: null,
-      duration: 10,
-      warmup: 8,
+      duration: 6,
+      warmup: 4,
       connections: [10, 50],
       pin: true,
     });
@@ -229,7 +229,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('## health');
     expect(md).toContain('## list');
     expect(md).toContain('plots/list-latency.svg');
-    expect(md).toContain('npm run setup && npm run bench -- --only health');
+    expect(md).toContain(REPRODUCE_COMMAND);
     expect(md).toContain('| 10 | ours | 800 |');
     expect(md).toContain('0.80');
   });

@@ -29,6 +29,8 @@ export interface ContextDeps {
   db: Pool;
   /** Process id of the API, to measure its CPU use. */
   apiPid?: number;
+  /** Environment the API was started with (JWT_SECRET, admin, Redis prefix…). */
+  apiEnv: Record<string, string>;
   children: ChildRegistry;
   /** Compiled bench directory (`dist/bench`). */
   benchDist: string;
@@ -92,6 +94,7 @@ export function createContext(deps: ContextDeps): {
     databaseUrl: deps.databaseUrl,
     redisUrl: deps.redisUrl,
     redisPrefix: deps.redisPrefix,
+    apiEnv: deps.apiEnv,
     db: deps.db,
     log,
     load,

@@ -5,7 +5,7 @@ import { COLORS, lineChart } from './svg';
 import { noiseNotes, saturationNotes } from './targets';
 import type { Measurement, ScenarioRecord, Target } from './types';
 
-export const REPRODUCE_COMMAND = 'npm run setup && npm run bench -- --only health';
+export const REPRODUCE_COMMAND = 'npm run setup && npm run bench';
 
 const num = (v: number | null, digits = 2) => (v === null ? '–' : v.toFixed(digits));
 const rps = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -13,7 +13,7 @@ const rps = (v: number) => Math.round(v).toLocaleString('en-US');
 export function targetText(target: Target): string {
   switch (target.kind) {
     case 'throughput-ratio':
-      return `req/s ratio ≥ ${target.min.toFixed(2)}`;
+      return target.min > 0 ? `req/s ratio ≥ ${target.min.toFixed(2)}` : 'report only';
     case 'latency-max':
       return `ours ${target.percentile} ≤ ${target.maxMs} ms`;
   }
@@ -139,7 +139,7 @@ function scenarioSection(r: ScenarioRecord): string {
 }
 
 /** The whole docs/benchmarks.md, from the last record of every scenario. */
-export function renderMarkdown(records: ScenarioRecord[]): string {
+export function renderMarkdown(records: ScenarioRecord[], appendix?: string): string {
   const latest = [...records].sort((a, b) => b.date.localeCompare(a.date))[0];
   const parts: string[] = [
     '# Benchmarks',
@@ -165,10 +165,17 @@ export function renderMarkdown(records: ScenarioRecord[]): string {
       'Redis prefix `bench`, rate limits so high that the limiter counts but never blocks) and ' +
       'the reference servers as child processes on free ports, runs every load in a child ' +
       'process of its own, and stops them all at the end (also on error or Ctrl-C). Options: ' +
-      '`--only <a,b>`, `--duration <s>` (default 10), `--connections <n,m>` (default 10,50), ' +
-      '`--rounds <n>` (default 4), `--warmup <s>` (default 8), `--no-pin`, `--list`, ' +
-      '`--report-only` (rebuild this page from the kept data). A run of ' +
-      'one scenario with the defaults takes about a minute. Raw results (every slice) go to ' +
+      '`--only <a,b>`, `--duration <s>` (default 6), `--connections <n,m>` (default 10,50), ' +
+      '`--rounds <n>` (default 4), `--warmup <s>` (default 4), `--no-pin`, `--list`, ' +
+      '`--report-only` (rebuild this page from the kept data). With the defaults a scenario ' +
+      'takes about 40 s and the whole run (every scenario, seeding an empty database ' +
+      'included) about 12 minutes on 2 cores; for steadier numbers use `--duration 10 ' +
+      '--warmup 8` or more. The data-dependent scenarios seed the bench database once to ' +
+      '200,000 markets (`npm run seed`, about 30 s) and reuse it; search seeds databases of ' +
+      'its own (`BENCH_SEARCH_SIZES`, default `10000,100000`); settlement recreates ' +
+      '`market_bench_settlement`. `BENCH_DATABASE_URL`, `BENCH_REDIS_PREFIX` and ' +
+      '`BENCH_JWT_SECRET` override the database, the Redis key prefix and the API’s JWT ' +
+      'secret. Raw results (every slice) go to ' +
       '`bench/results/<scenario>.json` (not committed); the summary of the last run of each ' +
       'scenario is kept in `docs/bench-data/<scenario>.json`, from which this page and the plots ' +
       'in `docs/plots/` are rebuilt, so running one scenario keeps the others’ sections.',
@@ -193,8 +200,9 @@ export function renderMarkdown(records: ScenarioRecord[]): string {
     '',
     '## Method',
     '',
-    '- One warm-up run of each side at the highest connection level (discarded; 8 s by ' +
-      'default, as 3 s left the API visibly slower in its first measured run).',
+    '- One warm-up run of each side at the highest connection level (discarded; 4 s by ' +
+      'default; 3 s left a freshly started API visibly slower in its first measured run, ' +
+      'but scenarios after the first run on an API that is already warm).',
     '- At each connection level each side is measured for `--duration` seconds in `--rounds` ' +
       'slices that alternate (ours, reference, reference, ours, …), so a burst of background ' +
       'load or slow drift hits both sides alike rather than one whole run; each side’s slices ' +
@@ -244,6 +252,7 @@ export function renderMarkdown(records: ScenarioRecord[]): string {
     parts.push('No scenario has been run yet.', '');
   }
   for (const r of records) parts.push(scenarioSection(r));
+  if (appendix) parts.push(appendix.trim(), '');
   return `${parts.join('\n')}\n`;
 }
 
@@ -271,7 +280,11 @@ export async function writeDocs(docsDir: string, order: string[]): Promise<Scena
     await writeFile(join(docsDir, 'plots', files.latency), latencyPlot(r));
     await writeFile(join(docsDir, 'plots', files.throughput), throughputPlot(r));
   }
+  // Hand-written sections (profiling) kept beside the data, appended after the scenarios.
+  const appendix = await readFile(join(docsDir, 'bench-data', 'appendix.md'), 'utf8').catch(
+    () => undefined,
+  );
   const path = join(docsDir, 'benchmarks.md');
-  await writeFile(path, await prettierFormat(renderMarkdown(records), path));
+  await writeFile(path, await prettierFormat(renderMarkdown(records, appendix), path));
   return records;
 }

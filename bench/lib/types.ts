@@ -18,6 +18,14 @@ export interface LoadSpec extends LoadRequest {
   duration: number;
   /** Cycled through per connection (mixed load, varying ids); overrides method/path/body. */
   requests?: LoadRequest[];
+  /**
+   * One request per value, taken in turn by all connections together (a shared counter), with
+   * `{}` in `template` replaced by the value: e.g. many market ids, so no two requests in a
+   * row ask for the same one. Overrides `path`/`requests`.
+   */
+  rotate?: { template: string; values: string[] };
+  /** Whole requests taken in turn by all connections together (shared counter); overrides the rest. */
+  cycle?: LoadRequest[];
   /** Per-request timeout in seconds (autocannon default 10). */
   timeout?: number;
   /** Process to charge server CPU to; `ctx.load` fills it in for the API and references. */
@@ -190,6 +198,8 @@ export interface BenchContext {
   redisUrl: string;
   /** Redis key prefix of the API under test (without the trailing colon). */
   redisPrefix: string;
+  /** Environment the API was started with (JWT_SECRET, ADMIN_*, CACHE_TTL_MS…). */
+  apiEnv: Record<string, string>;
   /** Pool on the bench database, to seed data. Do not end it. */
   db: Pool;
   /** Starts a reference server as a child process; waits until `readyPath` answers 2xx. */

@@ -26,8 +26,9 @@ export const scenario = defineScenario({
   name: 'health',
   description:
     'Framework overhead. `GET /api/health` through our whole pipeline — Fastify request id ' +
-    '(`genReqId`) and the `onRequest` hook echoing it, the nestjs-pino middleware (at ' +
-    '`LOG_LEVEL=warn` its per-request line is not written), the global guards ' +
+    '(`genReqId`) and the `onRequest` hook echoing it, Fastify’s per-request child logger ' +
+    'and nestjs-pino’s middleware putting it into AsyncLocalStorage (at `LOG_LEVEL=warn` ' +
+    'no request line is written), the global guards ' +
     '(`AppThrottlerGuard`; health is rate-limit class `none`, so it returns before Redis), the ' +
     'validation pipe, `EnvelopeInterceptor`, the metrics `onResponse` hook — against ' +
     '`bench/reference/raw-fastify.ts`, a bare Fastify 5 server returning the same JSON body ' +

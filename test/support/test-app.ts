@@ -1,5 +1,6 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   /** Reuse an existing database (a second app instance on the same data). */
   database?: string;
   redisPrefix?: string;
+  /** Where the request logger writes (JSON lines), to assert on log output. */
+  logDestination?: DestinationStream;
 }
 
 async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
@@ -82,7 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     imports: [AppModule.register(config), ...(options.modules ?? [])],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
-    new FastifyAdapter(fastifyOptions(config)),
+    new FastifyAdapter(fastifyOptions(config, options.logDestination)),
     { bufferLogs: true },
   );
   configureApp(app, config);

@@ -1,10 +1,11 @@
 import { RequestMethod } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import { LogController } from 'fastify';
 import type { Params } from 'nestjs-pino';
+import pino from 'pino';
 import { AppConfig } from '../../config/app-config';
 
 /** Header and body keys never written to a log line. */
-const REDACTED_PATHS = [
+export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
@@ -15,16 +16,43 @@ const REDACTED_PATHS = [
   '*.apiKey',
 ];
 
-/** JSON logs with the request id on every line of a request. */
+/** The key of the request id on every log line of a request. */
+export const REQUEST_ID_LOG_KEY = 'requestId';
+
+/** JSON logs at LOG_LEVEL, secrets redacted: one set of options for every logger we make. */
+export function pinoOptions(config: AppConfig): pino.LoggerOptions {
+  return {
+    level: config.log.level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+}
+
+/**
+ * The request logger, owned by Fastify (`loggerInstance`): Fastify makes one cheap child per
+ * request bound to `{ requestId }` (its own request id, see fastifyOptions) and writes the
+ * "incoming request" / "request completed" lines at info. `destination` is for tests.
+ */
+export function fastifyLogging(
+  config: AppConfig,
+  destination?: pino.DestinationStream,
+): { loggerInstance: pino.Logger; logController: LogController } {
+  return {
+    loggerInstance: destination
+      ? pino(pinoOptions(config), destination)
+      : pino(pinoOptions(config)),
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_KEY }),
+  };
+}
+
+/**
+ * nestjs-pino reuses Fastify's per-request logger (`useExisting`), so Nest's `Logger` calls
+ * made while handling a request carry its request id; no pino-http layer runs. `pinoHttp`
+ * only configures the logger used outside requests (boot, shutdown, queue workers).
+ */
 export function loggerOptions(config: AppConfig): Params {
   return {
-    pinoHttp: {
-      level: config.log.level,
-      // Fastify decided the id (see fastifyOptions); pino-http reuses `req.id`.
-      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
-      customAttributeKeys: { reqId: 'requestId' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    },
+    pinoHttp: pinoOptions(config),
+    useExisting: true,
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
   };
 }

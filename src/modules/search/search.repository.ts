@@ -58,9 +58,15 @@ export class SearchRepository {
     nameWeight: number;
   }): Promise<KeywordMatchRow[]> {
     return this.db.transaction('READ COMMITTED', async (manager) => {
-      await manager.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [
-        String(input.trigramThreshold),
-      ]);
+      // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
+      // cost microseconds per row, and on broad queries picked a sequential scan testing
+      // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
+      // docs/benchmarks.md, search.
+      await manager.query(
+        `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
+                set_config('enable_seqscan', 'off', true)`,
+        [String(input.trigramThreshold)],
+      );
       return queryRows<KeywordMatchRow>(
         manager,
         `WITH input AS (
