@@ -1,14 +1,15 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo, connect, createServer } from 'node:net';
+import { AddressInfo, connect } from 'node:net';
 import { Controller, Get, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { buy, createMarket, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
-import { PrivateRedis } from './support/private-redis';
+import { freePort, PrivateRedis } from './support/private-redis';
 import { count, sql } from './support/sql';
+import { marketCacheCount } from './support/metrics';
 import { createTestApp, deleteRedisKeys, dropTestDatabase, TestApp } from './support/test-app';
 import { databaseUrl, TEST_DATABASE_SERVER, TEST_REDIS_URL } from './support/test-env';
 import { SettlementSweeper } from '../src/modules/positions/settlement.consumer';
@@ -37,20 +38,6 @@ async function grant(t: TestApp, admin: TestUser, user: TestUser, amount: string
   expect(res.statusCode).toBe(201);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /** A pg client of the test's own on the app's database (to hold locks, to watch backends). */
 async function pgClient(database: string): Promise<Client> {
   const client = new Client({ connectionString: databaseUrl(database) });
@@ -59,19 +46,6 @@ async function pgClient(database: string): Promise<Client> {
 }
 
 // -----------------------------------------------------------------------------------------
-
-async function cacheCount(t: TestApp, result: 'hit' | 'miss' | 'error'): Promise<number> {
-  const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
-  const line = text
-    .split('\n')
-    .find(
-      (l) =>
-        l.startsWith('cache_requests_total{') &&
-        l.includes('cache="market"') &&
-        l.includes(`result="${result}"`),
-    );
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
 
 describe('fault: Redis stopped and restarted during trades and reads', () => {
   let redis: PrivateRedis;
@@ -190,15 +164,15 @@ describe('fault: Redis stopped and restarted during trades and reads', () => {
 
     // After the restart: sign-up (auth rate limit) and the cache work again.
     expect((await registerUser(t)).id).toEqual(expect.any(String));
-    const hits = await cacheCount(t, 'hit');
+    const hits = await marketCacheCount(t, 'hit');
     await vi.waitFor(
       async () => {
         await t.request({ method: 'GET', url: `/api/markets/${markets[0].id}` });
-        expect(await cacheCount(t, 'hit')).toBeGreaterThan(hits);
+        expect(await marketCacheCount(t, 'hit')).toBeGreaterThan(hits);
       },
       { timeout: 10_000, interval: 200 },
     );
-    expect(await cacheCount(t, 'error')).toBeGreaterThan(0); // the outage was real
+    expect(await marketCacheCount(t, 'error')).toBeGreaterThan(0); // the outage was real
 
     // Nothing lost: an outbox event for every trade, the resolution settled once the sweep
     // (at worker start and every few minutes) re-derives the job the outage swallowed.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PrivateRedis } from './support/private-redis';
 import { count, sql } from './support/sql';
+import { marketCacheCount } from './support/metrics';
 import { createTestApp, TestApp } from './support/test-app';
 import { buy, closeMarketNow, createMarket, inDays, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
@@ -50,20 +51,6 @@ async function recordQueries<T>(
   } finally {
     spy.mockRestore();
   }
-}
-
-/** `cache_requests_total{cache="market",result=…}` from /metrics. */
-async function marketCacheCount(app: TestApp, result: 'hit' | 'miss' | 'error'): Promise<number> {
-  const text = (await app.request({ method: 'GET', url: '/metrics' })).body;
-  const line = text
-    .split('\n')
-    .find(
-      (l) =>
-        l.startsWith('cache_requests_total{') &&
-        l.includes('cache="market"') &&
-        l.includes(`result="${result}"`),
-    );
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 async function balanceOf(app: TestApp, userId: string): Promise<string> {
