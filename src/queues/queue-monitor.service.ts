@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { closeRedis } from '../redis/redis.module';
 import { bullPrefix, KNOWN_QUEUES, QueueName } from './queue-names';
+import { onceEvery } from '../common/logging/once-every';
 
 /** The job states `queue_jobs` reports. `prioritized` jobs wait too, in a set of their own. */
 export const MONITORED_STATES = [
@@ -33,7 +34,7 @@ export class QueueMonitor implements OnApplicationShutdown {
   private readonly logger = new Logger(QueueMonitor.name);
   private connection?: Redis;
   private handles?: Map<QueueName, Queue>;
-  private lastErrorLog = 0;
+  private readonly shouldLogError = onceEvery();
 
   constructor(
     private readonly config: AppConfig,
@@ -110,8 +111,7 @@ export class QueueMonitor implements OnApplicationShutdown {
 
   /** Reconnect attempts repeat every few hundred ms; log at most once per 10 s. */
   private logThrottled(error: unknown): void {
-    if (Date.now() - this.lastErrorLog < 10_000) return;
-    this.lastErrorLog = Date.now();
+    if (!this.shouldLogError()) return;
     this.logger.warn({ err: (error as Error).message }, 'queue monitor cannot read Redis');
   }
 }

@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { onceEvery } from '../common/logging/once-every';
 
 export const REDIS = Symbol('REDIS');
 export type RedisClient = Redis;
@@ -19,11 +20,10 @@ export function createRedisClient(config: AppConfig, name: string): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   const logger = new Logger(`Redis:${name}`);
-  let lastError = 0;
+  const shouldLog = onceEvery();
   client.on('error', (error: Error) => {
     // Reconnect attempts repeat every few hundred ms; log at most once per 10 s.
-    if (Date.now() - lastError > 10_000) logger.warn({ err: error.message }, 'redis error');
-    lastError = Date.now();
+    if (shouldLog()) logger.warn({ err: error.message }, 'redis error');
   });
   return client;
 }

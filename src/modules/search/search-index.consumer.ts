@@ -12,6 +12,7 @@ import {
   parseEmbedMarketJob,
   parseReindexAllJob,
 } from './search-index.jobs';
+import { onceEvery } from '../../common/logging/once-every';
 
 /** Failures that another attempt cannot fix: the request or the setup is wrong. */
 const PERMANENT_REASONS = new Set(['rejected', 'invalid_response', 'dimension_mismatch']);
@@ -24,7 +25,7 @@ const PERMANENT_REASONS = new Set(['rejected', 'invalid_response', 'dimension_mi
 @Processor(SEARCH_INDEX_QUEUE, { concurrency: 4 })
 export class SearchIndexConsumer extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchIndexConsumer.name);
-  private lastErrorLog = 0;
+  private readonly shouldLogError = onceEvery();
 
   constructor(private readonly indexing: MarketIndexingService) {
     super();
@@ -64,8 +65,7 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
   /** Connection errors (Redis down): logged at most every 10 s; the worker reconnects. */
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    if (Date.now() - this.lastErrorLog < 10_000) return;
-    this.lastErrorLog = Date.now();
+    if (!this.shouldLogError()) return;
     this.logger.warn({ err: error.message }, 'search-index worker: Redis error');
   }
 

@@ -21,6 +21,7 @@ import {
   parseEmbedMarketJob,
   parseReindexAllJob,
 } from './search-index.jobs';
+import { onceEvery } from '../../common/logging/once-every';
 
 /**
  * How long an enqueue may wait for Redis. BullMQ queues commands while Redis is unreachable;
@@ -39,7 +40,7 @@ export const ENQUEUE_TIMEOUT_MS = 3_000;
 @Injectable()
 export class SearchIndexer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchIndexer.name);
-  private lastErrorLog = 0;
+  private readonly shouldLogError = onceEvery();
 
   constructor(
     @InjectQueue(SEARCH_INDEX_QUEUE) private readonly queue: Queue,
@@ -50,8 +51,7 @@ export class SearchIndexer implements OnModuleInit, BeforeApplicationShutdown {
   onModuleInit(): void {
     // Without a listener BullMQ prints connection errors to stderr; log them, at most every 10 s.
     this.queue.on('error', (error: Error) => {
-      if (Date.now() - this.lastErrorLog < 10_000) return;
-      this.lastErrorLog = Date.now();
+      if (!this.shouldLogError()) return;
       this.logger.warn({ err: error.message }, 'search-index queue: Redis error');
     });
   }

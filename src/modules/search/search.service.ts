@@ -20,6 +20,7 @@ import {
 } from './search-ranking';
 import { SearchRepository, SearchResultRow } from './search.repository';
 import { MarketVectorIndex } from './vectors/market-vector-index';
+import { onceEvery } from '../../common/logging/once-every';
 
 export interface SearchInput {
   query: string;
@@ -33,8 +34,6 @@ export interface SearchHit {
   score: number;
   matchedBy: MatchSource[];
 }
-
-const LOG_EVERY_MS = 10_000;
 
 /**
  * How long a search waits for the query embedding beyond one provider attempt
@@ -53,7 +52,7 @@ export class SearchService {
   private readonly logger = new Logger(SearchService.name);
   private readonly fallbacks: Counter<'reason'>;
   private readonly embeddingDeadlineMs: number;
-  private lastFallbackLog = 0;
+  private readonly shouldLogFallback = onceEvery();
 
   constructor(
     private readonly repository: SearchRepository,
@@ -140,8 +139,7 @@ export class SearchService {
         );
       }
       this.fallbacks.inc({ reason: error.reason });
-      if (Date.now() - this.lastFallbackLog > LOG_EVERY_MS) {
-        this.lastFallbackLog = Date.now();
+      if (this.shouldLogFallback()) {
         this.logger.warn(
           { reason: error.reason, err: error.message },
           'semantic search unavailable; hybrid search answered by keyword only',

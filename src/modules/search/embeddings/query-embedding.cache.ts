@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../../metrics/metrics.service';
 import { EmbeddingsProvider } from './embeddings.provider';
+import { onceEvery } from '../../../common/logging/once-every';
 
 export interface QueryEmbeddingCacheOptions {
   /** Part of the key: another model gives other vectors. */
@@ -13,7 +14,6 @@ export interface QueryEmbeddingCacheOptions {
 }
 
 const DEFAULT_TTL_SECONDS = 24 * 3600;
-const LOG_EVERY_MS = 10_000;
 
 /**
  * The one place that builds the cache key of a query embedding. The client adds the
@@ -49,7 +49,7 @@ export class QueryEmbeddingCache {
   private readonly logger = new Logger(QueryEmbeddingCache.name);
   private readonly lookups: Counter<'result'>;
   private readonly ttlSeconds: number;
-  private lastWarning = 0;
+  private readonly shouldWarn = onceEvery();
 
   constructor(
     private readonly redis: Redis,
@@ -101,8 +101,7 @@ export class QueryEmbeddingCache {
 
   /** At most one warning per 10 s: during a Redis outage every query would log. */
   private warn(operation: 'read' | 'write', error: unknown): void {
-    if (Date.now() - this.lastWarning < LOG_EVERY_MS) return;
-    this.lastWarning = Date.now();
+    if (!this.shouldWarn()) return;
     const err = error instanceof Error ? error.message : String(error);
     this.logger.warn({ operation, err }, 'query embedding cache unavailable; embedding directly');
   }
