@@ -28,6 +28,48 @@ function errorsCell(m: Measurement): string {
   return `${m.errors} / ${m.non2xx}`;
 }
 
+export const DATA_SIZE_PLOT = 'cost-vs-data-size.svg';
+
+/**
+ * Cost vs data size: search p50/p95 with one client at each seeded size (the `search-<n>k`
+ * scenarios, hybrid as "ours", keyword as the reference). Null when fewer than two sizes ran.
+ */
+export function dataSizePlot(records: ScenarioRecord[]): string | null {
+  const sized = records
+    .map((r) => ({ r, size: /^search-(\d+)k$/.exec(r.name)?.[1] }))
+    .filter((x): x is { r: ScenarioRecord; size: string } => x.size !== undefined)
+    .map(({ r, size }) => ({
+      markets: Number(size) * 1000,
+      point: r.points.find((p) => p.connections === 1),
+    }))
+    .filter((x) => x.point !== undefined)
+    .sort((a, b) => a.markets - b.markets);
+  if (sized.length < 2) return null;
+  const series = (
+    label: string,
+    color: string,
+    dashed: boolean,
+    pick: (x: (typeof sized)[number]) => number | null,
+  ) => ({
+    label,
+    color,
+    dashed,
+    values: sized.map(pick),
+  });
+  return lineChart({
+    title: 'search: latency vs number of markets (1 client)',
+    xLabel: 'markets',
+    yLabel: 'latency (ms)',
+    xs: sized.map((x) => x.markets),
+    series: [
+      series('hybrid p50', COLORS.ours, false, (x) => x.point!.ours.p50),
+      series('hybrid p95', COLORS.ours, true, (x) => x.point!.ours.p95),
+      series('keyword p50', COLORS.reference, false, (x) => x.point!.reference.p50),
+      series('keyword p95', COLORS.reference, true, (x) => x.point!.reference.p95),
+    ],
+  });
+}
+
 export function plotFiles(name: string): { latency: string; throughput: string } {
   return { latency: `${name}-latency.svg`, throughput: `${name}-throughput.svg` };
 }
@@ -248,6 +290,17 @@ export function renderMarkdown(records: ScenarioRecord[], appendix?: string): st
       );
     }
     parts.push('');
+    if (dataSizePlot(records)) {
+      parts.push(
+        '### Cost vs data size',
+        '',
+        'Search latency with one client as the number of markets grows (from the `search-10k` ' +
+          'and `search-100k` sections below).',
+        '',
+        `![search: latency vs number of markets](plots/${DATA_SIZE_PLOT})`,
+        '',
+      );
+    }
   } else {
     parts.push('No scenario has been run yet.', '');
   }
@@ -280,6 +333,8 @@ export async function writeDocs(docsDir: string, order: string[]): Promise<Scena
     await writeFile(join(docsDir, 'plots', files.latency), latencyPlot(r));
     await writeFile(join(docsDir, 'plots', files.throughput), throughputPlot(r));
   }
+  const sizePlot = dataSizePlot(records);
+  if (sizePlot) await writeFile(join(docsDir, 'plots', DATA_SIZE_PLOT), sizePlot);
   // Hand-written sections (profiling) kept beside the data, appended after the scenarios.
   const appendix = await readFile(join(docsDir, 'bench-data', 'appendix.md'), 'utf8').catch(
     () => undefined,
