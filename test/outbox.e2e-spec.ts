@@ -221,9 +221,12 @@ describe('outbox relay to market-events', () => {
       const rows = await allReceived(t, consumer.received, [market.id]);
       expectExactlyOnceInOrder(consumer.received, rows);
       expect(failuresLeft).toBeLessThan(0);
-      const created = await outboxRows(t, [market.id]);
-      expect(created[0].attempts).toBe(2);
-      expect(created.every((row) => row.published_at !== null)).toBe(true);
+      // Jobs reach Redis before the relay's transaction marks the rows published.
+      await vi.waitFor(async () => {
+        const created = await outboxRows(t, [market.id]);
+        expect(created[0].attempts).toBe(2);
+        expect(created.every((row) => row.published_at !== null)).toBe(true);
+      });
     } finally {
       unsubscribe();
     }
