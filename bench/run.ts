@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import Redis from 'ioredis';
+import { deleteRedisKeys } from './lib/fixtures';
 import { Pool } from 'pg';
 import { ensureDatabase } from '../src/database/ensure-database';
 import { USAGE, UsageError, parseArgs } from './lib/args';
@@ -54,20 +54,8 @@ async function backgroundCores(): Promise<number | null> {
 }
 
 /** Deletes the bench key space (rate-limit counters, cache) so every run starts cold. */
-async function clearRedisPrefix(): Promise<number> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+function clearRedisPrefix(): Promise<number> {
+  return deleteRedisKeys(REDIS_URL, `${REDIS_PREFIX}:*`);
 }
 
 /** Environment of the API under test (also handed to scenarios that start another instance). */

@@ -115,20 +115,14 @@ export function accessToken(ctx: BenchContext, userId: string, role = 'user'): s
   );
 }
 
-/** Deletes the API's cached market entries (not the versions), so the next reads miss. */
-export async function clearMarketCache(ctx: BenchContext): Promise<number> {
-  const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: 1 });
+/** Deletes every key matching `pattern` (SCAN + UNLINK); returns how many were deleted. */
+export async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   let deleted = 0;
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${ctx.redisPrefix}:cache:market:v1:*`,
-        'COUNT',
-        5000,
-      );
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
       cursor = next;
       if (keys.length > 0) deleted += await redis.unlink(...keys);
     } while (cursor !== '0');
@@ -136,6 +130,11 @@ export async function clearMarketCache(ctx: BenchContext): Promise<number> {
     redis.disconnect();
   }
   return deleted;
+}
+
+/** Deletes the API's cached market entries (not the versions), so the next reads miss. */
+export function clearMarketCache(ctx: BenchContext): Promise<number> {
+  return deleteRedisKeys(ctx.redisUrl, `${ctx.redisPrefix}:cache:market:v1:*`);
 }
 
 /** Σ balances + Σ collateral − Σ grants (0 when the books balance), printed by money scenarios. */
