@@ -7,9 +7,9 @@ import { loadConfig } from '../src/config/app-config';
 import { ensureDatabase } from '../src/database/ensure-database';
 import { queryOne } from '../src/database/sql';
 import { AuthenticatedUser } from '../src/modules/auth/authenticated-user';
-import { ResolutionService } from '../src/modules/positions/resolution.service';
-import { SettlementService } from '../src/modules/positions/settlement.service';
-import { TradingService } from '../src/modules/positions/trading.service';
+import { ResolutionService } from '../src/modules/trading/resolution.service';
+import { SettlementService } from '../src/modules/trading/settlement.service';
+import { TradingService } from '../src/modules/trading/trading.service';
 import { DataSource } from 'typeorm';
 
 /**

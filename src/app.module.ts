@@ -20,7 +20,7 @@ import { UsersModule } from './modules/users/users.module';
 import { EventsModule } from './modules/events/events.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { MarketsModule } from './modules/markets/markets.module';
-import { PositionsModule } from './modules/positions/positions.module';
+import { TradingModule } from './modules/trading/trading.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './redis/redis.module';
 import { WorkersModule } from './workers.module';
@@ -52,7 +52,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         MarketsModule,
-        PositionsModule,
+        TradingModule,
         SearchModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],

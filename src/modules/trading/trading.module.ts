@@ -34,4 +34,4 @@ import { TradingService } from './trading.service';
     BullModule,
   ],
 })
-export class PositionsModule {}
+export class TradingModule {}

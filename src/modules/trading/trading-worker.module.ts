@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TradingModule } from './trading.module';
+import { SettlementConsumer, SettlementSweeper } from './settlement.consumer';
+
+/** The trading module's queue consumers; loaded only in the worker and all roles. */
+@Module({
+  imports: [TradingModule],
+  providers: [SettlementConsumer, SettlementSweeper],
+})
+export class TradingWorkerModule {}
