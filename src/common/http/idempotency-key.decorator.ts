@@ -33,12 +33,16 @@ export function ApiIdempotent() {
   );
 }
 
-/** Sets the replay header and status of an idempotent result, and returns its body. */
+/**
+ * Sets the replay header and status of an idempotent result and returns its body, or throws
+ * its stored refusal (the exception filter then writes the envelope; the header stays).
+ */
 export function sendIdempotent<T>(
   reply: FastifyReply,
-  result: { status: number; body: T; replayed: boolean },
+  result: { status: number; body: T; replayed: boolean; refusal?: Error },
 ): T {
-  void reply.status(result.status);
   if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+  if (result.refusal) throw result.refusal;
+  void reply.status(result.status);
   return result.body;
 }
