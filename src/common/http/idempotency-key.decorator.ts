@@ -41,7 +41,9 @@ export function ApiIdempotent() {
  */
 export function sendIdempotent<T>(
   reply: FastifyReply,
-  result: { status: number; body: T; replayed: boolean; refusal?: Error },
+  result:
+    | { status: number; body: T; replayed: boolean; refusal?: undefined }
+    | { status: number; replayed: boolean; refusal: Error },
 ): T {
   if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
   if (result.refusal) throw result.refusal;

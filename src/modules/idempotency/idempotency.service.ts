@@ -16,16 +16,14 @@ export interface IdempotentRequest {
   input: unknown;
 }
 
-export interface Idempotent<T> {
-  status: number;
-  body: T;
-  replayed: boolean;
-  /**
-   * Set when the answer is a refusal (fresh or replayed): the caller commits the transaction
-   * (which keeps the stored refusal) and then throws it, so the client gets the error envelope.
-   */
-  refusal?: AppError;
-}
+/**
+ * The answer to an idempotent request: a success, or a refusal (fresh or replayed). On a
+ * refusal the caller commits the transaction (which keeps the stored refusal) and then
+ * throws it, so the client gets the error envelope.
+ */
+export type Idempotent<T> =
+  | { status: number; body: T; replayed: boolean; refusal?: undefined }
+  | { status: number; replayed: boolean; refusal: AppError };
 
 /**
  * Refusals that are a final answer to an attempted request, so a retry with the key gets the
@@ -153,11 +151,6 @@ export class IdempotencyService {
 
   private refused<T>(stored: StoredRefusal, replayed: boolean): Idempotent<T> {
     const { code, message, details } = stored.error;
-    return {
-      status: ERROR_STATUS[code],
-      body: undefined as T,
-      replayed,
-      refusal: new AppError(code, message, details),
-    };
+    return { status: ERROR_STATUS[code], replayed, refusal: new AppError(code, message, details) };
   }
 }
