@@ -46,9 +46,11 @@ export async function prepareDependencies(config: AppConfig, log: pino.Logger): 
 
 /** Applies pending migrations, each in its own transaction; returns their names. */
 async function runMigrations(config: AppConfig): Promise<string[]> {
+  const options = dataSourceOptions(config);
+  const extra = options.extra as Record<string, unknown>;
   const dataSource = new DataSource({
-    ...dataSourceOptions(config),
-    extra: { ...dataSourceOptions(config).extra, max: 1 },
+    ...options,
+    extra: { ...extra, max: 1 },
   });
   await dataSource.initialize();
   try {
