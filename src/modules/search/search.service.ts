@@ -14,6 +14,7 @@ import { RankedList, reciprocalRankFusion } from './rrf';
 import { SearchIndexer } from './search-indexer';
 import {
   CANDIDATES_PER_LIST,
+  KEYWORD_RRF_K,
   MatchSource,
   NAME_SIMILARITY_WEIGHT,
   SEMANTIC_MIN_SIMILARITY,
@@ -91,7 +92,7 @@ export class SearchService {
     ]);
 
     const lists: RankedList<MatchSource>[] = [];
-    if (keyword) lists.push({ source: 'keyword', ids: keyword });
+    if (keyword) lists.push({ source: 'keyword', ids: keyword, k: KEYWORD_RRF_K });
     if (semantic) lists.push({ source: 'semantic', ids: semantic });
     const fused = reciprocalRankFusion(lists).slice(0, input.limit);
 
