@@ -4,6 +4,7 @@ import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { MarketEmbeddingsRepository } from './market-embeddings.repository';
 import { MarketIndexingService } from './market-indexing.service';
 import { SEARCH_INDEX_JOB_OPTIONS, SEARCH_INDEX_QUEUE } from './search-index.jobs';
+import { SearchHealth } from './search-health';
 import { SearchIndexer } from './search-indexer';
 import { SearchController } from './search.controller';
 import { SearchRepository } from './search.repository';
@@ -27,6 +28,7 @@ import { SqlVectorIndex } from './vectors/sql-vector-index';
   controllers: [SearchController],
   providers: [
     SearchService,
+    SearchHealth,
     SearchRepository,
     MarketEmbeddingsRepository,
     MarketIndexingService,
@@ -36,6 +38,6 @@ import { SqlVectorIndex } from './vectors/sql-vector-index';
     // The choice (docs/search.md): an in-process HNSW graph, ~1 ms per query at 100k markets.
     { provide: MarketVectorIndex, useExisting: HnswVectorIndex },
   ],
-  exports: [SearchIndexer, MarketIndexingService, MarketEmbeddingsRepository],
+  exports: [SearchIndexer, MarketIndexingService, MarketEmbeddingsRepository, SearchHealth],
 })
 export class SearchModule {}

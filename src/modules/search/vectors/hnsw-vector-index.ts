@@ -172,8 +172,10 @@ export class HnswVectorIndex extends MarketVectorIndex implements OnApplicationB
       after = page[page.length - 1].marketId;
     }
     if (generation !== this.generation) return;
-    // Rows written while loading have change_xid ≥ horizon: the next pull reads them.
-    this.horizon = horizon;
+    // Rows written while loading have change_xid ≥ horizon: the next pull reads them. With
+    // no size known yet nothing was read, so the first pull (once a query gives the size)
+    // reads everything.
+    this.horizon = this.dims === null ? null : horizon;
     this.loaded = true;
     this.size.set(this.keyOf.size);
     this.logger.log(
