@@ -14,6 +14,7 @@ const MAGIC = 'WVEC1\n';
 export class WordVectors {
   private constructor(
     readonly dimensions: number,
+    private readonly words: readonly string[],
     private readonly indexOf: ReadonlyMap<string, number>,
     private readonly scales: Float32Array,
     private readonly values: Int8Array,
@@ -26,6 +27,11 @@ export class WordVectors {
   /** The word's frequency rank from 0 (most frequent), or undefined when not kept. */
   rank(word: string): number | undefined {
     return this.indexOf.get(word);
+  }
+
+  /** The word of this frequency rank. */
+  word(rank: number): string | undefined {
+    return this.words[rank];
   }
 
   /** Adds `weight` × the vector of the word with this rank to `into`. */
@@ -58,7 +64,7 @@ export class WordVectors {
     Buffer.from(values.buffer).set(buffer.subarray(offset, offset + count * dimensions));
     const indexOf = new Map<string, number>();
     words.forEach((word, rank) => indexOf.set(word, rank));
-    return new WordVectors(dimensions, indexOf, scales, values);
+    return new WordVectors(dimensions, words, indexOf, scales, values);
   }
 }
 
