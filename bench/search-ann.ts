@@ -74,19 +74,22 @@ async function benchmark(n: number, words: WordVectors, vocabulary: string[]): P
 
   const latency = { 10: [] as number[], 500: [] as number[], exact: [] as number[] };
   let hits = 0;
+  let hitsWide = 0;
   for (let q = 0; q < QUERIES; q++) {
     const query = queries.subarray(q * dims, (q + 1) * dims);
     let t0 = process.hrtime.bigint();
     const approximate = index.search(query, 10, 1);
     latency[10].push(Number(process.hrtime.bigint() - t0) / 1e6);
     t0 = process.hrtime.bigint();
-    index.search(query, 500, 1);
+    const wide = index.search(query, 500, 1);
     latency[500].push(Number(process.hrtime.bigint() - t0) / 1e6);
     t0 = process.hrtime.bigint();
     const exact = topK(data, n, dims, query, 10, -1);
     latency.exact.push(Number(process.hrtime.bigint() - t0) / 1e6);
     const truth = new Set(exact.map((r) => r.row));
     for (const key of approximate.keys) if (truth.has(Number(key))) hits++;
+    // What semantic search does: ask for 500, keep the best; its top 10 against the exact one.
+    for (const key of wide.keys.slice(0, 10)) if (truth.has(Number(key))) hitsWide++;
   }
   const fmt = (samples: number[]) => {
     const sorted = [...samples].sort((a, b) => a - b);
@@ -98,7 +101,8 @@ async function benchmark(n: number, words: WordVectors, vocabulary: string[]): P
       `  HNSW k=10   ${fmt(latency[10])}\n` +
       `  HNSW k=500  ${fmt(latency[500])}\n` +
       `  exact scan  ${fmt(latency.exact)}\n` +
-      `  recall@10 vs exact: ${(hits / (QUERIES * 10)).toFixed(3)}`,
+      `  recall@10 vs exact: k=10 search ${(hits / (QUERIES * 10)).toFixed(3)}, ` +
+      `top 10 of the k=500 search ${(hitsWide / (QUERIES * 10)).toFixed(3)}`,
   );
 }
 
