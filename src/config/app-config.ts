@@ -42,10 +42,13 @@ export interface AppConfig {
   rateLimit: { read: number; write: number; auth: number; windowMs: number };
   cache: { ttlMs: number };
   embeddings: {
+    /** `local` (built-in, the default), `openai` (any OpenAI-compatible server) or `none`. */
+    provider: 'local' | 'openai' | 'none';
     url?: string;
     model: string;
     apiKey?: string;
-    dimensions: number;
+    /** Asked of the provider when set (shorter vectors); the size is otherwise learnt. */
+    dimensions?: number;
     timeoutMs: number;
     /** Send `dimensions` in requests; turn off for servers whose model cannot shorten vectors. */
     sendDimensions: boolean;
@@ -150,10 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     cache: { ttlMs: parsed.CACHE_TTL_MS ?? 30_000 },
     embeddings: {
+      provider: embeddingsProvider(parsed.EMBEDDINGS_PROVIDER, parsed.EMBEDDINGS_URL),
       url: parsed.EMBEDDINGS_URL?.replace(/\/+$/, ''),
       model: parsed.EMBEDDINGS_MODEL ?? 'text-embedding-3-small',
       apiKey: parsed.EMBEDDINGS_API_KEY,
-      dimensions: parsed.EMBEDDINGS_DIMENSIONS ?? 384,
+      dimensions: parsed.EMBEDDINGS_DIMENSIONS,
       timeoutMs: parsed.EMBEDDINGS_TIMEOUT_MS ?? 2000,
       sendDimensions: parseBoolean(parsed.EMBEDDINGS_SEND_DIMENSIONS, true),
     },
@@ -175,4 +179,22 @@ export function loadDotEnv(): void {
   } catch {
     // No .env file: the environment and the defaults stand.
   }
+}
+
+/**
+ * `EMBEDDINGS_PROVIDER`, defaulting to the built-in `local` provider. An `EMBEDDINGS_URL`
+ * without a provider keeps meaning what it meant before the setting existed: `openai`.
+ * `openai` without a URL is a configuration error, not a silent fallback.
+ */
+function embeddingsProvider(
+  provider: string | undefined,
+  url: string | undefined,
+): AppConfig['embeddings']['provider'] {
+  const chosen = (provider ?? (url ? 'openai' : 'local')) as AppConfig['embeddings']['provider'];
+  if (chosen === 'openai' && !url) {
+    throw new ConfigError(
+      'Invalid configuration: EMBEDDINGS_PROVIDER=openai needs EMBEDDINGS_URL (the base URL of an OpenAI-compatible API)',
+    );
+  }
+  return chosen;
 }

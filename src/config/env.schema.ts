@@ -74,6 +74,7 @@ export class EnvSchema {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) CACHE_TTL_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(10) REDIS_TIMEOUT_MS?: number;
 
+  @IsOptional() @IsIn(['local', 'openai', 'none']) EMBEDDINGS_PROVIDER?: string;
   @IsOptional()
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
