@@ -2,18 +2,24 @@ import 'reflect-metadata';
 import { armShutdownWatchdog } from './common/shutdown-watchdog';
 import { createApp } from './app.factory';
 import { prepareDependencies } from './bootstrap/prepare-dependencies';
-import { startUpFailureLine, startUpStep } from './bootstrap/start-up-error';
+import {
+  exitOnSignalDuringStartUp,
+  startUpFailureLine,
+  startUpStep,
+} from './bootstrap/start-up-error';
 import { startUpLogger } from './bootstrap/start-up-log';
 import { loadConfig, loadDotEnv } from './config/app-config';
 import { startWorker } from './worker';
 
 async function bootstrap(): Promise<void> {
+  const startedUp = exitOnSignalDuringStartUp();
   loadDotEnv();
   const config = loadConfig();
   const log = startUpLogger(config, 'Main');
   await prepareDependencies(config, log);
   if (config.role === 'worker') {
     await startWorker(config);
+    startedUp();
     return;
   }
   armShutdownWatchdog();
@@ -27,6 +33,7 @@ async function bootstrap(): Promise<void> {
         : `cannot listen on ${host}:${port} (${reason})`,
     () => app.listen({ port, host }),
   );
+  startedUp();
 }
 
 bootstrap().catch((error: unknown) => {

@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { coreImports } from './app.module';
 import { AppConfig, loadConfig, loadDotEnv } from './config/app-config';
 import { prepareDependencies } from './bootstrap/prepare-dependencies';
-import { startUpFailureLine } from './bootstrap/start-up-error';
+import { exitOnSignalDuringStartUp, startUpFailureLine } from './bootstrap/start-up-error';
 import { startUpLogger } from './bootstrap/start-up-log';
 import { WorkersModule } from './workers.module';
 
@@ -32,10 +32,12 @@ export async function startWorker(config: AppConfig) {
 
 if (require.main === module) {
   const start = async () => {
+    const startedUp = exitOnSignalDuringStartUp();
     loadDotEnv();
     const config = loadConfig();
     await prepareDependencies(config, startUpLogger(config, 'Worker'));
     await startWorker(config);
+    startedUp();
   };
   start().catch((error: unknown) => {
     console.error(startUpFailureLine(error));

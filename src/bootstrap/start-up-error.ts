@@ -49,3 +49,18 @@ export function startUpFailureLine(error: unknown): string {
     ? `cannot start: ${error.stack}`
     : `cannot start: ${String(error)}`;
 }
+
+/**
+ * Until the process serves, SIGTERM/SIGINT simply end it with exit code 0: nothing is in
+ * flight yet, and Nest's graceful shutdown is not listening. Returns the function that hands
+ * the signals over to Nest once start-up is done.
+ */
+export function exitOnSignalDuringStartUp(): () => void {
+  const exit = () => process.exit(0);
+  process.once('SIGTERM', exit);
+  process.once('SIGINT', exit);
+  return () => {
+    process.removeListener('SIGTERM', exit);
+    process.removeListener('SIGINT', exit);
+  };
+}

@@ -6,6 +6,12 @@ export const TEST_DATABASE_SERVER =
   process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * One JWT secret for every app a test file starts, as instances of one deployment share
+ * theirs: a token from one instance works on another. (Unset, each would make its own.)
+ */
+const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
+
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
@@ -26,6 +32,7 @@ export function testConfig(
     DATABASE_POOL_SIZE: '10',
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: redisPrefix,
+    JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Tests exercise the limits explicitly; elsewhere they must not get in the way.
     RATE_LIMIT_READ: '100000',
