@@ -49,6 +49,10 @@ export interface MessageSpec {
   payloadSchemaId: string;
   payload: JsonSchema;
   examples: MessageExample[];
+  /** Schema of message headers, e.g. an SSE `id` or WebSocket frame metadata. */
+  headers?: JsonSchema;
+  /** Protocol bindings (`ws`, `http`, …) as AsyncAPI defines them. */
+  bindings?: Record<string, unknown>;
   /** `x-…` extensions, e.g. how the BullMQ job id is formed. */
   extensions?: Record<`x-${string}`, unknown>;
 }
@@ -78,8 +82,12 @@ export interface ServerSpec {
 export interface ChannelSpec {
   /** Key in `channels`. */
   id: string;
-  /** Where it lives on its server: a BullMQ queue name, an HTTP path. */
+  /** Where it lives on its server: a BullMQ queue name, an HTTP path (`/api/markets/{id}/…`). */
   address: string;
+  /** The `{name}` parts of `address`. */
+  parameters?: Record<string, { description: string; examples?: string[] }>;
+  /** Protocol bindings (`ws`, `http`, …) as AsyncAPI defines them. */
+  bindings?: Record<string, unknown>;
   title: string;
   description: string;
   server: ServerSpec;
