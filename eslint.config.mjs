@@ -6,7 +6,15 @@ import prettier from 'eslint-config-prettier';
 export default tseslint.config(
   // scripts/*.js run at `npm ci`, before TypeScript exists: plain CommonJS, outside the project.
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.mjs', 'scripts/**/*.js'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'eslint.config.mjs',
+      'scripts/**/*.js',
+      // Written by test/generated-client.e2e-spec.ts from the served OpenAPI document.
+      'test/generated-client/generated/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

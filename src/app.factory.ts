@@ -16,6 +16,7 @@ import { AppConfig } from './config/app-config';
 import { mountMetricsRoute } from './metrics/metrics-route';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queues/queue-dashboard';
+import { mountAsyncApiDocument } from './asyncapi/asyncapi.route';
 
 const httpLogger = new NestLogger('Http');
 
@@ -53,7 +54,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
     .setTitle('Market API')
     .setDescription(
       'Yes/no prediction markets priced by an LMSR market maker. Every response is an envelope ' +
-        '`{success, data | error, meta}`; credits and shares are decimal strings.',
+        '`{success, data | error, meta}`; credits and shares are decimal strings. The queues ' +
+        '(BullMQ jobs for other services) are described by the AsyncAPI document at ' +
+        '`/docs/asyncapi.json`.',
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
@@ -141,6 +144,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Market API',
   });
+  mountAsyncApiDocument(app);
   mountQueueDashboard(app, config);
   mountMetricsRoute(app, config);
 }
