@@ -17,8 +17,7 @@ import { Idempotent, IdempotencyService } from '../idempotency/idempotency.servi
 import { CreateMarketDto } from '../markets/dto/market-write.dto';
 import { MarketResponse } from '../markets/dto/market.response';
 import { priceOf, quoteBuy, quoteSell, subsidyFor } from '../markets/lmsr';
-import { Outcome } from '../markets/market.entity';
-import { MarketRow } from '../markets/markets.repository';
+import { MarketRow, Outcome } from '../markets';
 import { lmsrState, MarketsService, storedProbability } from '../markets/markets.service';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';
