@@ -4,7 +4,7 @@ import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { MarketEmbeddingsRepository } from './market-embeddings.repository';
 import { MarketIndexingService } from './market-indexing.service';
 import { SEARCH_INDEX_JOB_OPTIONS, SEARCH_INDEX_QUEUE } from './search-index.jobs';
-import { SearchIndexer } from './search-indexer';
+import { SearchIndexer } from './search-index.producer';
 import { SearchController } from './search.controller';
 import { SearchRepository } from './search.repository';
 import { SearchService } from './search.service';

@@ -10,7 +10,7 @@ import { OutboxService } from '../events/outbox.service';
 import { MarketResponse } from '../markets/dto/market.response';
 import { MarketsService } from '../markets/markets.service';
 import { PositionsRepository } from './positions.repository';
-import { SettlementQueue } from './settlement.queue';
+import { SettlementProducer } from './settlement.producer';
 
 export type Resolution = 'YES' | 'NO' | 'CANCEL';
 
@@ -27,7 +27,7 @@ export class ResolutionService {
     private readonly markets: MarketsService,
     private readonly positions: PositionsRepository,
     private readonly outbox: OutboxService,
-    private readonly settlement: SettlementQueue,
+    private readonly settlement: SettlementProducer,
   ) {}
 
   async resolve(
