@@ -5,7 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { UnauthorizedError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { ROLES } from '../users';
-import { AuthenticatedUser } from './authenticated-user';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { SessionRevocations } from './session-revocations';
 import { AccessTokenClaims, JWT_ALGORITHM } from './token.service';
 

@@ -10,8 +10,8 @@ import {
 } from '../../common/errors/app-error';
 import { credits, Dec, shares as toShares } from '../../common/money/decimal';
 import { runTransaction } from '../../database/transaction';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { roleHas } from '../auth/permissions';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
+import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
 import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
 import { CreateMarketDto } from '../markets/dto/market-write.dto';

@@ -1,7 +1,9 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export const ROLES = ['user', 'moderator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { Role } from '../../common/auth/roles';
+
+export { ROLES } from '../../common/auth/roles';
+export type { Role } from '../../common/auth/roles';
 
 /** Exactly the `users` table the migrations build (test/schema-agreement.e2e-spec.ts checks). */
 @Entity('users')
