@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { QUEUE_NAMES } from '../../queues/queue-names';
 
 /**
@@ -23,8 +24,6 @@ export class InvalidSettlementJobError extends Error {
   override name = 'InvalidSettlementJobError';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function parseSettleJob(data: unknown): SettleJobDataV1 {
   const payload = (typeof data === 'object' && data !== null ? data : {}) as Record<
     string,
@@ -35,7 +34,7 @@ export function parseSettleJob(data: unknown): SettleJobDataV1 {
       `${SETTLE_JOB}: payload version ${JSON.stringify(payload.version)} is not supported (expected 1)`,
     );
   }
-  if (typeof payload.marketId !== 'string' || !UUID.test(payload.marketId)) {
+  if (typeof payload.marketId !== 'string' || !isUUID(payload.marketId)) {
     throw new InvalidSettlementJobError(`${SETTLE_JOB}: marketId must be a UUID`);
   }
   return { version: 1, marketId: payload.marketId };
