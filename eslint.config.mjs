@@ -33,7 +33,10 @@ const moduleBoundaries = MODULES.map((name) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.mjs'] },
+  // scripts/*.js run at `npm ci`, before TypeScript exists: plain CommonJS, outside the project.
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.mjs', 'scripts/**/*.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { MarketEntity, Outcome } from '../markets/market.entity';
+import { Outcome } from '../markets/market.entity';
 import { UserEntity } from '../users/user.entity';
 
 export const POSITION_STATUSES = ['open', 'closed', 'settled'] as const;
@@ -19,9 +19,8 @@ export class PositionEntity {
   @Column('uuid')
   @ForeignKey(() => UserEntity, { name: 'positions_user_id_fkey' })
   userId!: string;
-  @Column('uuid')
-  @ForeignKey(() => MarketEntity, { name: 'positions_market_id_fkey', onDelete: 'CASCADE' })
-  marketId!: string;
+  /** No foreign key: a deleted market's positions stay as the ledger's audit trail. */
+  @Column('uuid') marketId!: string;
   @Column('text') outcome!: Outcome;
   @Column('numeric', { precision: 30, scale: 6, default: 0 }) shares!: string;
   /** Cost basis of the shares still held. */

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { MarketEntity, Outcome } from '../markets/market.entity';
+import { Outcome } from '../markets/market.entity';
 import { UserEntity } from '../users/user.entity';
 import { PositionEntity } from './position.entity';
 
@@ -16,9 +16,8 @@ export type TradeSide = (typeof TRADE_SIDES)[number];
 @Check('trades_amount_check', 'amount >= 0')
 export class TradeEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column('uuid')
-  @ForeignKey(() => MarketEntity, { name: 'trades_market_id_fkey', onDelete: 'CASCADE' })
-  marketId!: string;
+  /** No foreign key: a deleted market's trades stay as the ledger's audit trail. */
+  @Column('uuid') marketId!: string;
   @Column('uuid')
   @ForeignKey(() => UserEntity, { name: 'trades_user_id_fkey' })
   userId!: string;
@@ -32,6 +31,8 @@ export class TradeEntity {
   @Column('numeric', { precision: 20, scale: 2 }) amount!: string;
   @Column('numeric', { precision: 7, scale: 6 }) probabilityBefore!: string;
   @Column('numeric', { precision: 7, scale: 6 }) probabilityAfter!: string;
+  /** The creator's initialPosition buy, written by market creation. */
+  @Column('boolean', { default: false }) initial!: boolean;
   /** clock_timestamp(): trades of one transaction keep their order. */
   @Column('timestamp with time zone', { precision: 3, default: () => 'clock_timestamp()' })
   createdAt!: Date;
