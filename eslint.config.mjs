@@ -2,6 +2,35 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
+
+/**
+ * A module's repositories and entities are its own: other code goes through what the module's
+ * index.ts exports. One config per module, since "another module" depends on where you stand.
+ * Entities may name other entities (foreign keys); src/database lists every entity.
+ */
+const MODULES = readdirSync(new URL('./src/modules', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const internalsMessage =
+  "Another module's repository or entity: import what it exports from its index.ts (e.g. '../markets'), or ask it to export it.";
+const moduleBoundaries = MODULES.map((name) => ({
+  files: [`src/modules/${name}/**/*.ts`],
+  ignores: ['src/modules/*/**/*.entity.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: `^(\\.\\./)+(?!${name}/)(${MODULES.join('|')})/(.+/)?[^/]+\\.(repository|entity)$`,
+            message: internalsMessage,
+          },
+        ],
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   // scripts/*.js run at `npm ci`, before TypeScript exists: plain CommonJS, outside the project.
@@ -29,6 +58,21 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  ...moduleBoundaries,
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/modules/**', 'src/database/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)*modules/.+\\.(repository|entity)$', message: internalsMessage },
+          ],
+        },
+      ],
     },
   },
   {

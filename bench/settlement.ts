@@ -6,7 +6,7 @@ import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app-config';
 import { ensureDatabase } from '../src/database/ensure-database';
 import { queryOne } from '../src/database/sql';
-import { AuthenticatedUser } from '../src/modules/auth/authenticated-user';
+import { AuthenticatedUser } from '../src/common/auth/authenticated-user';
 import { ResolutionService } from '../src/modules/trading/resolution.service';
 import { SettlementService } from '../src/modules/trading/settlement.service';
 import { TradingService } from '../src/modules/trading/trading.service';

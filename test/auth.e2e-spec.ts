@@ -10,6 +10,7 @@ import {
   uniqueEmail,
   userWithRole,
 } from './factories/users';
+import { expectError } from './support/errors';
 
 describe('auth', () => {
   let t: TestApp;
@@ -51,7 +52,7 @@ describe('auth', () => {
         headers: { 'content-type': 'application/json' },
         payload: `{"email":"${email}","password":"${TEST_PASSWORD}","displayName":"Eve","__proto__":{"role":"admin"}}`,
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
       expect(res.json().success).toBe(false);
       expect(await count(t, 'users', 'email = $1', [email])).toBe(0);
     });
@@ -67,7 +68,7 @@ describe('auth', () => {
         url: '/api/auth/register',
         payload: { email: uniqueEmail(), password: TEST_PASSWORD, displayName: 'Eve', ...override },
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
       expect(Object.keys(res.json().error.details)).toEqual(Object.keys(override));
     });
 
@@ -129,8 +130,8 @@ describe('auth', () => {
         url: '/api/auth/login',
         payload: { email: uniqueEmail('ghost'), password: 'wrong password 123' },
       });
-      expect(wrongPassword.statusCode).toBe(401);
-      expect(unknownEmail.statusCode).toBe(401);
+      expectError(wrongPassword, 'UNAUTHORIZED');
+      expectError(unknownEmail, 'UNAUTHORIZED');
       expect(wrongPassword.json().error).toEqual(unknownEmail.json().error);
     });
 
@@ -181,12 +182,12 @@ describe('auth', () => {
         url: '/api/users',
         headers: { authorization: `Bearer ${head}.${forged}.${signature}` },
       });
-      expect(res.statusCode).toBe(401);
+      expectError(res, 'UNAUTHORIZED');
     });
 
     it('rejects a refresh token used as an access token', async () => {
       const user = await registerUser(t);
-      expect((await me(`Bearer ${user.refreshToken}`)).statusCode).toBe(401);
+      expectError(await me(`Bearer ${user.refreshToken}`), 'UNAUTHORIZED');
     });
 
     it('issues tokens with the contract claims', async () => {
@@ -230,7 +231,7 @@ describe('auth', () => {
 
       // The legitimate newer token of the same session is dead too, and so is its access token.
       expect((await refresh(rotated.refreshToken)).statusCode).toBe(401);
-      expect((await me(`Bearer ${rotated.accessToken}`)).statusCode).toBe(401);
+      expectError(await me(`Bearer ${rotated.accessToken}`), 'UNAUTHORIZED');
       // Another session of the same user is unaffected.
       const other = await login(t, user.email, user.password);
       expect((await me(other.auth.authorization)).statusCode).toBe(200);
@@ -243,7 +244,7 @@ describe('auth', () => {
     });
 
     it('rejects an unknown refresh token with 401', async () => {
-      expect((await refresh('made-up-token')).statusCode).toBe(401);
+      expectError(await refresh('made-up-token'), 'UNAUTHORIZED');
     });
 
     it('logout revokes the session: its refresh and access tokens stop working', async () => {
@@ -255,8 +256,8 @@ describe('auth', () => {
       });
       expect(res.statusCode).toBe(204);
       expect(res.body).toBe('');
-      expect((await refresh(user.refreshToken)).statusCode).toBe(401);
-      expect((await me(user.auth.authorization)).statusCode).toBe(401);
+      expectError(await refresh(user.refreshToken), 'UNAUTHORIZED');
+      expectError(await me(user.auth.authorization), 'UNAUTHORIZED');
     });
   });
 
@@ -287,14 +288,14 @@ describe('auth', () => {
         headers: moderator.auth,
         payload: { role: 'admin' },
       });
-      expect(role.statusCode).toBe(403);
+      expectError(role, 'FORBIDDEN');
       const grant = await t.request({
         method: 'POST',
         url: `/api/users/${victim.id}/credits`,
         headers: moderator.auth,
         payload: { amount: '5.00', reason: 'x' },
       });
-      expect(grant.statusCode).toBe(403);
+      expectError(grant, 'FORBIDDEN');
       expect(await count(t, 'ledger_entries', 'user_id = $1', [victim.id])).toBe(1);
     });
 
@@ -357,21 +358,21 @@ describe('auth', () => {
         headers: admin.auth,
         payload: { role: 'god' },
       });
-      expect(badRole.statusCode).toBe(400);
+      expectError(badRole, 'VALIDATION_FAILED');
       const badId = await t.request({
         method: 'PATCH',
         url: `/api/users/nope/role`,
         headers: admin.auth,
         payload: { role: 'user' },
       });
-      expect(badId.statusCode).toBe(400);
+      expectError(badId, 'VALIDATION_FAILED');
       const unknown = await t.request({
         method: 'POST',
         url: `/api/users/00000000-0000-4000-8000-000000000000/credits`,
         headers: admin.auth,
         payload: { amount: '1.00', reason: 'x' },
       });
-      expect(unknown.statusCode).toBe(404);
+      expectError(unknown, 'NOT_FOUND');
     });
 
     it('grants credits as a ledger entry; balance = sum of ledger rows for every user', async () => {
@@ -436,7 +437,7 @@ describe('auth', () => {
           headers: admin.auth,
           payload: { amount, reason: 'x' },
         });
-        expect(res.statusCode).toBe(400);
+        expectError(res, 'VALIDATION_FAILED');
       }
       expect(await count(t, 'ledger_entries', 'user_id = $1', [user.id])).toBe(1);
     });
@@ -485,7 +486,7 @@ describe('auth', () => {
         url: `/api/me/ledger?cursor=${forged}`,
         headers: user.auth,
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
     });
   });
 });

@@ -12,7 +12,7 @@ import { count, sql } from './support/sql';
 import { marketCacheCount } from './support/metrics';
 import { createTestApp, deleteRedisKeys, dropTestDatabase, TestApp } from './support/test-app';
 import { databaseUrl, TEST_DATABASE_SERVER, TEST_REDIS_URL } from './support/test-env';
-import { SettlementSweeper } from '../src/modules/trading/settlement.consumer';
+import { SettlementSweeper } from '../src/modules/trading/settlement.sweeper';
 
 /**
  * Faults really caused, not mocked: a redis-server stopped and started, PostgreSQL backends

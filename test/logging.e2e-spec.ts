@@ -1,6 +1,7 @@
 import { Controller, Headers, Logger, Module, Post, Body } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { createTestApp, TestApp } from './support/test-app';
+import { expectError } from './support/errors';
 
 /** Logs, through Nest's Logger, what a careless handler might: headers and a password. */
 @Controller('log-probe')
@@ -70,7 +71,7 @@ describe('logging: JSON lines with the request id, secrets redacted', () => {
       headers: { 'x-request-id': 'log-test-43', authorization: 'Bearer secret-token-abc' },
       payload: {},
     });
-    expect(denied.statusCode).toBe(401);
+    expectError(denied, 'UNAUTHORIZED');
     expect(
       lines
         .map((line) => JSON.parse(line) as Record<string, any>)

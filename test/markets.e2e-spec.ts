@@ -5,6 +5,7 @@ import { marketCacheCount } from './support/metrics';
 import { createTestApp, TestApp } from './support/test-app';
 import { buy, closeMarketNow, createMarket, inDays, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
+import { expectError } from './support/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -1095,8 +1096,8 @@ describe('markets', () => {
     });
 
     it('answers an unknown market with 404 and a malformed id with 400', async () => {
-      expect((await quote(UNKNOWN_ID, 'outcome=YES&amount=10')).statusCode).toBe(404);
-      expect((await quote('nope', 'outcome=YES&amount=10')).statusCode).toBe(400);
+      expectError(await quote(UNKNOWN_ID, 'outcome=YES&amount=10'), 'NOT_FOUND');
+      expectError(await quote('nope', 'outcome=YES&amount=10'), 'VALIDATION_FAILED');
     });
 
     it.each([

@@ -12,6 +12,7 @@ import { PrivateRedis } from './support/private-redis';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 import { testConfig } from './support/test-env';
+import { expectError } from './support/errors';
 
 interface Received {
   name: string;
@@ -273,7 +274,7 @@ describe('outbox relay to market-events', () => {
 
   it('has no /admin/queues unless dashboard credentials are configured', async () => {
     const res = await t.request({ method: 'GET', url: '/admin/queues' });
-    expect(res.statusCode).toBe(404);
+    expectError(res, 'NOT_FOUND');
   });
 });
 

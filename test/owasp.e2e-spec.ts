@@ -421,7 +421,7 @@ describe('OWASP API Security Top 10 (2023)', () => {
             remoteAddress: ip,
             payload: { email: 'nobody@example.com', password: 'wrong password 123' },
           });
-        expect((await login()).statusCode).toBe(401);
+        expectError(await login(), 401, 'UNAUTHORIZED');
         const blocked = await login();
         expectError(blocked, 429, 'RATE_LIMITED');
         expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);

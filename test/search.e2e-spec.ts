@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
 import { SEARCH_INDEX_QUEUE } from '../src/modules/search/search-index.jobs';
-import { SearchIndexer } from '../src/modules/search/search-indexer';
+import { SearchIndexer } from '../src/modules/search/search-index.producer';
 import { HnswVectorIndex } from '../src/modules/search/vectors/hnsw-vector-index';
 import { SqlVectorIndex } from '../src/modules/search/vectors/sql-vector-index';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';

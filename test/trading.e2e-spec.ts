@@ -5,6 +5,7 @@ import { moneySnapshot, moneyViolations } from './support/invariants';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 import { databaseUrl } from './support/test-env';
+import { expectError } from './support/errors';
 
 describe('trading', () => {
   let t: TestApp;
@@ -64,7 +65,7 @@ describe('trading', () => {
         headers: { ...trader.auth, 'content-type': 'application/json' },
         payload: `{"marketId":"${market.id}","outcome":"YES","amount":1e400}`,
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
       expect(await moneySnapshot(t)).toEqual(before);
     });
 
@@ -84,7 +85,7 @@ describe('trading', () => {
         url: '/api/positions',
         payload: { marketId: market.id, outcome: 'YES', amount: '1.00' },
       });
-      expect(res.statusCode).toBe(401);
+      expectError(res, 'UNAUTHORIZED');
     });
 
     it('more than the balance → 422 INSUFFICIENT_FUNDS', async () => {
@@ -358,7 +359,7 @@ describe('trading', () => {
       expect(other.statusCode).toBe(201);
       expect(other.headers['idempotent-replayed']).toBeUndefined();
       const bad = await buy(t, trader, payload, { 'idempotency-key': 'x'.repeat(256) });
-      expect(bad.statusCode).toBe(400);
+      expectError(bad, 'VALIDATION_FAILED');
     });
 
     it('makes sells and market creation idempotent too', async () => {
@@ -404,7 +405,7 @@ describe('trading', () => {
         method: 'GET',
         url: `/api/markets/${market.id}/history?interval=1m&from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`,
       });
-      expect(tooWide.statusCode).toBe(400);
+      expectError(tooWide, 'VALIDATION_FAILED');
       expect(tooWide.json().error.message).toMatch(/limit is 1000.*larger interval/);
     });
 

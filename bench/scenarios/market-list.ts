@@ -1,4 +1,4 @@
-import { encodeCursor } from '../../src/common/pagination/pagination.dto';
+import { encodeCursor } from '../../src/common/pagination/cursor';
 import { BENCH_MARKETS, ensureSeeded } from '../lib/fixtures';
 import { defineScenario } from '../lib/registry';
 import type { BenchContext } from '../lib/types';

@@ -1,13 +1,26 @@
 import { DataSourceOptions } from 'typeorm';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
+import { OutboxEventEntity } from '../modules/events/outbox-event.entity';
+import { IdempotencyKeyEntity } from '../modules/idempotency/idempotency-key.entity';
 import { MarketEntity } from '../modules/markets/market.entity';
+import { MarketEmbeddingEntity } from '../modules/search/market-embedding.entity';
+import { PositionEntity } from '../modules/trading/position.entity';
+import { TradeEntity } from '../modules/trading/trade.entity';
 import { LedgerEntryEntity } from '../modules/users/ledger-entry.entity';
 import { UserEntity } from '../modules/users/user.entity';
 
-/** Every TypeORM entity, listed once so the app, the CLI and tests agree. */
+/**
+ * Every TypeORM entity, one per table, listed once so the app, the CLI and tests agree.
+ * test/schema-agreement.e2e-spec.ts fails when a table has none or one differs.
+ */
 export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = [
   UserEntity,
   LedgerEntryEntity,
   RefreshTokenEntity,
   MarketEntity,
+  PositionEntity,
+  TradeEntity,
+  OutboxEventEntity,
+  IdempotencyKeyEntity,
+  MarketEmbeddingEntity,
 ];

@@ -4,7 +4,6 @@ import { AppConfig } from '../config/app-config';
 import { warnDependencyDown } from '../common/logging/dependency-warning';
 
 export const REDIS = Symbol('REDIS');
-export type RedisClient = Redis;
 
 /**
  * A Redis client that fails fast: no offline queue and a per-command timeout, so a Redis

@@ -5,9 +5,9 @@ import { RateLimit } from '../../common/throttling/rate-limit.decorator';
 import { UserResponse, toUserResponse } from '../users/dto/user.response';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
-import { AuthenticatedUser, CurrentUser } from './authenticated-user';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { LoginDto, RefreshTokenDto, RegisterDto, TokensResponse } from './dto/auth.dto';
-import { RequirePermissions } from './require-permissions.decorator';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 
 @ApiTags('Auth')
 @Controller('auth')

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, UnauthorizedError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { toUserResponse } from '../users/dto/user.response';
-import { UserRow } from '../users/users.repository';
+import { UserRow } from '../users';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { PasswordService } from './password.service';

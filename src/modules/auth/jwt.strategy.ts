@@ -4,8 +4,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { UnauthorizedError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
-import { ROLES } from '../users/user.entity';
-import { AuthenticatedUser } from './authenticated-user';
+import { ROLES } from '../users';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { SessionRevocations } from './session-revocations';
 import { AccessTokenClaims, JWT_ALGORITHM } from './token.service';
 

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/app-error';
-import { RequestWithUser } from './authenticated-user';
-import { Permission, roleHas } from './permissions';
-import { REQUIRED_PERMISSIONS } from './require-permissions.decorator';
+import { RequestWithUser } from '../../common/auth/authenticated-user';
+import { Permission, roleHas } from '../../common/auth/permissions';
+import { REQUIRED_PERMISSIONS } from '../../common/auth/require-permissions.decorator';
 
 /** Checks `@RequirePermissions()` against the permission map: 401 if anonymous, 403 if lacking. */
 @Injectable()

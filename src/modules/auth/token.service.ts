@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
-import { Role } from '../users/user.entity';
+import { Role } from '../users';
 
 export const JWT_ALGORITHM = 'HS256';
 

@@ -4,14 +4,10 @@ import { EventType } from './outbox.service';
 
 /**
  * An in-process receiver of market events, called by the outbox relay after the event was
- * published to `market-events`. Delivery is at least once: `handle` may see an event again
+ * published to `market-events`. Delivery is at least once: a handler may see an event again
  * (after a retry or a relay crash) and must be idempotent and quick (an enqueue, not the
  * work itself). A throw is retried with the relay's backoff; see OutboxRelayService.
  */
-export abstract class MarketEventSubscriber {
-  abstract handle(event: MarketEvent): Promise<void>;
-}
-
 export type MarketEventHandler = (event: MarketEvent) => Promise<void>;
 
 export interface Subscription {
@@ -36,19 +32,13 @@ export interface Subscription {
 export class EventRouting {
   private readonly subscriptions: Subscription[] = [];
 
-  /** Registers a subscriber; returns a function that removes it. */
+  /** Registers a handler; returns a function that removes it. */
   subscribe(
     types: readonly EventType[],
-    subscriber: MarketEventSubscriber | MarketEventHandler,
-    name?: string,
+    handle: MarketEventHandler,
+    name = 'anonymous',
   ): () => void {
-    const handle: MarketEventHandler =
-      typeof subscriber === 'function' ? subscriber : (event) => subscriber.handle(event);
-    const subscription: Subscription = {
-      name: name ?? (typeof subscriber === 'function' ? 'anonymous' : subscriber.constructor.name),
-      types: new Set(types),
-      handle,
-    };
+    const subscription: Subscription = { name, types: new Set(types), handle };
     this.subscriptions.push(subscription);
     return () => {
       const index = this.subscriptions.indexOf(subscription);

@@ -102,7 +102,6 @@ export class OutboxRelayService
   private running?: Promise<void>;
   private stopped = true;
   private wake?: () => void;
-  private triggered = false;
   private failures = 0;
   private failuresSinceLog = 0;
   private lastFailureLog = 0;
@@ -133,12 +132,6 @@ export class OutboxRelayService
   async onApplicationShutdown(): Promise<void> {
     await closeNowIfRedisDown(this.redis, { queue: this.queue });
     await this.queue.close().catch(() => undefined);
-  }
-
-  /** Polls now instead of at the next interval (e.g. right after a commit that wrote events). */
-  trigger(): void {
-    if (this.wake) this.wake();
-    else this.triggered = true;
   }
 
   /**
@@ -282,12 +275,8 @@ export class OutboxRelayService
     return pruned;
   }
 
-  /** Waits `ms`, or less if trigger() is called (or was called during the last pass). */
+  /** Waits `ms`, or less if the relay is stopped meanwhile (onModuleDestroy wakes it). */
   private sleep(ms: number): Promise<void> {
-    if (this.triggered) {
-      this.triggered = false;
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.wake?.(), ms);
       this.wake = () => {

@@ -3,8 +3,8 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs
 import { IdParam } from '../../common/http/id-param.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
-import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
-import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
 import { PatchMarketDto, ReplaceMarketDto } from './dto/market-write.dto';
 import { MarketResponse } from './dto/market.response';

@@ -10,13 +10,9 @@ import {
 } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
 import { Dec, probability } from '../../common/money/decimal';
-import {
-  decodeCursor,
-  isCursorTimestamp,
-  toCursorPage,
-} from '../../common/pagination/pagination.dto';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { roleHas } from '../auth/permissions';
+import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
+import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
 import { UsersService } from '../users/users.service';
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventRouting } from '../events/event-routing';
-import { SearchIndexer } from './search-indexer';
+import { SearchIndexer } from './search-index.producer';
 
 /**
  * Keeps embeddings current: the outbox relay hands every committed `market.created` and

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EmbeddingsProvider } from './embeddings/embeddings.provider';
 import { MarketEmbeddingsRepository } from './market-embeddings.repository';
-import { SearchIndexer } from './search-indexer';
+import { SearchIndexer } from './search-index.producer';
 
 /**
  * At worker start: if some markets have no vector of the provider's model (a fresh install,

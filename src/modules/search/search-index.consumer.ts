@@ -1,6 +1,7 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { assertNever, UnexpectedValueError } from '../../common/types/assert-never';
 import { closeWorker } from '../../queues/shutdown';
 import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
 import { MarketIndexingService } from './market-indexing.service';
@@ -9,6 +10,7 @@ import {
   InvalidJobPayloadError,
   REINDEX_ALL_JOB,
   SEARCH_INDEX_QUEUE,
+  SearchIndexJobName,
   parseEmbedMarketJob,
   parseReindexAllJob,
 } from './search-index.jobs';
@@ -39,7 +41,7 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
     await closeWorker(this.worker);
   }
 
-  async process(job: Job): Promise<unknown> {
+  async process(job: Job<unknown, unknown, SearchIndexJobName>): Promise<unknown> {
     try {
       switch (job.name) {
         case EMBED_MARKET_JOB: {
@@ -50,10 +52,12 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
           parseReindexAllJob(job.data);
           return await this.indexing.reindexAll((progress) => job.updateProgress(progress));
         default:
-          throw new UnrecoverableError(`Unknown job "${job.name}" on ${SEARCH_INDEX_QUEUE}`);
+          return assertNever(job.name, `job name on ${SEARCH_INDEX_QUEUE}`);
       }
     } catch (error) {
-      if (error instanceof InvalidJobPayloadError) throw new UnrecoverableError(error.message);
+      if (error instanceof InvalidJobPayloadError || error instanceof UnexpectedValueError) {
+        throw new UnrecoverableError(error.message);
+      }
       if (error instanceof EmbeddingsUnavailableError && PERMANENT_REASONS.has(error.reason)) {
         throw new UnrecoverableError(error.message);
       }

@@ -1,11 +1,12 @@
 import type { DefaultJobOptions } from 'bullmq';
+import { QUEUE_NAMES } from '../../queues/queue-names';
 
 /**
  * The `search-index` queue: its name, job names and payloads are a public contract for queue
  * consumers (docs/search.md). Every payload carries `version`; a consumer refuses versions it
  * does not know instead of guessing.
  */
-export const SEARCH_INDEX_QUEUE = 'search-index';
+export const SEARCH_INDEX_QUEUE = QUEUE_NAMES.searchIndex;
 
 export const EMBED_MARKET_JOB = 'market.embed';
 export const REINDEX_ALL_JOB = 'market.reindex-all';
@@ -24,6 +25,12 @@ export interface ReindexAllJobData {
   /** The admin who asked, for the logs; null when the system asked. */
   requestedBy: string | null;
 }
+
+/** Every job on the queue, by name; a new job or payload version is a new member. */
+export type SearchIndexJob =
+  | { name: typeof EMBED_MARKET_JOB; data: EmbedMarketJobData }
+  | { name: typeof REINDEX_ALL_JOB; data: ReindexAllJobData };
+export type SearchIndexJobName = SearchIndexJob['name'];
 
 /** What `market.reindex-all` reports through `job.updateProgress`. */
 export interface ReindexProgress {

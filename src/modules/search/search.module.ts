@@ -5,7 +5,7 @@ import { MarketEmbeddingsRepository } from './market-embeddings.repository';
 import { MarketIndexingService } from './market-indexing.service';
 import { SEARCH_INDEX_JOB_OPTIONS, SEARCH_INDEX_QUEUE } from './search-index.jobs';
 import { SearchHealth } from './search-health';
-import { SearchIndexer } from './search-indexer';
+import { SearchIndexer } from './search-index.producer';
 import { SearchController } from './search.controller';
 import { SearchRepository } from './search.repository';
 import { SearchService } from './search.service';

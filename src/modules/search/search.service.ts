@@ -11,7 +11,7 @@ import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
 import { EmbeddingsProvider } from './embeddings/embeddings.provider';
 import { QueryEmbeddingCache } from './embeddings/query-embedding.cache';
 import { RankedList, reciprocalRankFusion } from './rrf';
-import { SearchIndexer } from './search-indexer';
+import { SearchIndexer } from './search-index.producer';
 import {
   CANDIDATES_PER_LIST,
   KEYWORD_RRF_K,

@@ -10,8 +10,8 @@ import {
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { CursorPageQueryDto } from '../../common/pagination/pagination.dto';
-import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
-import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { CreateMarketDto } from '../markets/dto/market-write.dto';
 import { MarketResponse } from '../markets/dto/market.response';
 import { HistoryQueryDto, ResolveDto, ResolveResponse } from './dto/trading.dto';

@@ -3,8 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { CursorPageQueryDto } from '../../common/pagination/pagination.dto';
-import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
-import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { TradeResponse } from './dto/trading.response';
 import { PositionsService } from './positions.service';
 

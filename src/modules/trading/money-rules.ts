@@ -4,7 +4,7 @@
  * (arithmetic in the comments) and is stated in docs/trading.md.
  */
 import { credits, Dec, Decimal } from '../../common/money/decimal';
-import { Outcome } from '../markets/market.entity';
+import { Outcome } from '../markets';
 
 /** Places of the CANCEL refund ratio (`markets.cancel_refund_ratio numeric(12, 10)`). */
 const RATIO_PLACES = 10;

@@ -1,7 +1,6 @@
 import { credits, Dec, probability } from '../../common/money/decimal';
 import { quoteSell } from '../markets/lmsr';
-import { visibleStatus } from '../markets/market.entity';
-import { MarketRow } from '../markets/markets.repository';
+import { MarketRow, visibleStatus } from '../markets';
 import { lmsrState } from '../markets/markets.service';
 import { MarketSummaryDto, PositionResponse } from './dto/trading.response';
 import { PositionRow } from './positions.repository';

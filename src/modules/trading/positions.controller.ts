@@ -9,8 +9,8 @@ import {
 } from '../../common/http/idempotency-key.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
-import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
-import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { BuyDto, PositionListQueryDto, SellDto } from './dto/trading.dto';
 import { PositionResponse, TradeResultResponse } from './dto/trading.response';
 import { PositionsService } from './positions.service';

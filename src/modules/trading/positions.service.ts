@@ -3,9 +3,9 @@ import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
-import { createdAtCursor, createdAtPage } from '../../common/pagination/pagination.dto';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { roleHas } from '../auth/permissions';
+import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
+import { roleHas } from '../../common/auth/permissions';
 import { MarketsService } from '../markets/markets.service';
 import {
   HISTORY_INTERVALS,

@@ -3,14 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, ForbiddenError } from '../../common/errors/app-error';
 import { runTransaction } from '../../database/transaction';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { roleHas } from '../auth/permissions';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
+import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
 import { MarketResponse } from '../markets/dto/market.response';
 import { MarketsService } from '../markets/markets.service';
 import { cancelRefundRatio } from './money-rules';
 import { PositionsRepository } from './positions.repository';
-import { SettlementQueue } from './settlement.queue';
+import { SettlementProducer } from './settlement.producer';
 import { TradesRepository } from './trades.repository';
 
 export type Resolution = 'YES' | 'NO' | 'CANCEL';
@@ -29,7 +29,7 @@ export class ResolutionService {
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly outbox: OutboxService,
-    private readonly settlement: SettlementQueue,
+    private readonly settlement: SettlementProducer,
   ) {}
 
   async resolve(

@@ -1,15 +1,15 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { BeforeApplicationShutdown } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { assertNever, UnexpectedValueError } from '../../common/types/assert-never';
 import { closeWorker } from '../../queues/shutdown';
-import { MarketsService } from '../markets/markets.service';
-import { SettleJobData, SETTLEMENT_QUEUE, SettlementQueue } from './settlement.queue';
+import {
+  InvalidSettlementJobError,
+  parseSettleJob,
+  SETTLE_JOB,
+  SettlementJobName,
+  SETTLEMENT_QUEUE,
+} from './settlement.jobs';
 import { SettlementService } from './settlement.service';
 
 /** Runs settlement jobs (worker and all roles only). */
@@ -24,58 +24,25 @@ export class SettlementConsumer extends WorkerHost implements BeforeApplicationS
     await closeWorker(this.worker);
   }
 
-  async process(job: Job<SettleJobData>): Promise<void> {
-    await this.settlement.settle(job.data.marketId, (settled) =>
-      job.updateProgress({ settledPositions: settled }),
-    );
-  }
-}
-
-const SWEEP_EVERY_MS = 5 * 60_000;
-
-/**
- * Re-derives settlement jobs from the database: at worker start and every few minutes, every
- * resolved market not yet settled gets a job, so a job lost from Redis (or a worker killed
- * mid-way) still ends in a settled market. Duplicates are harmless: settlement is idempotent.
- */
-@Injectable()
-export class SettlementSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(SettlementSweeper.name);
-  private timer?: NodeJS.Timeout;
-
-  constructor(
-    private readonly markets: MarketsService,
-    private readonly queue: SettlementQueue,
-    @InjectQueue(SETTLEMENT_QUEUE) private readonly bull: Queue<SettleJobData>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  async sweep(): Promise<number> {
+  async process(job: Job<unknown, unknown, SettlementJobName>): Promise<void> {
     try {
-      const ids = await this.markets.findUnsettledIds();
-      for (const id of ids) {
-        const existing = await this.bull.getJob(SettlementQueue.jobId(id));
-        const state = existing ? await existing.getState() : undefined;
-        // Waiting or delayed jobs will run; anything else (missing, failed, stalled in a dead
-        // worker, completed early) gets a fresh job.
-        if (state === 'waiting' || state === 'delayed' || state === 'prioritized') continue;
-        await this.queue.enqueue(id, `${SettlementQueue.jobId(id)}-sweep-${Date.now()}`);
+      switch (job.name) {
+        case SETTLE_JOB: {
+          const { marketId } = parseSettleJob(job.data);
+          await this.settlement.settle(marketId, (settled) =>
+            job.updateProgress({ settledPositions: settled }),
+          );
+          return;
+        }
+        default:
+          assertNever(job.name, `job name on ${SETTLEMENT_QUEUE}`);
       }
-      if (ids.length)
-        this.logger.log({ markets: ids.length }, 'settlement sweep queued unsettled markets');
-      return ids.length;
     } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'settlement sweep failed; will retry');
-      return 0;
+      // A payload no attempt can fix fails at once instead of being retried eight times.
+      if (error instanceof InvalidSettlementJobError || error instanceof UnexpectedValueError) {
+        throw new UnrecoverableError(error.message);
+      }
+      throw error;
     }
   }
 }

@@ -7,7 +7,7 @@ import { credits, Dec } from '../../common/money/decimal';
 import { AppConfig } from '../../config/app-config';
 import { runTransaction } from '../../database/transaction';
 import { OutboxService } from '../events/outbox.service';
-import { MarketRow } from '../markets/markets.repository';
+import { MarketRow } from '../markets';
 import { MarketsService } from '../markets/markets.service';
 import { LedgerService } from '../users/ledger.service';
 import { payout } from './money-rules';

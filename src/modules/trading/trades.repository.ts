@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
-import { Outcome } from '../markets/market.entity';
+import { Outcome } from '../markets';
 
 export interface TradeRow {
   id: string;

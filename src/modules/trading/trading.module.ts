@@ -8,7 +8,8 @@ import { PositionsController } from './positions.controller';
 import { PositionsRepository } from './positions.repository';
 import { PositionsService } from './positions.service';
 import { ResolutionService } from './resolution.service';
-import { SETTLEMENT_QUEUE, SettlementQueue } from './settlement.queue';
+import { SETTLEMENT_QUEUE } from './settlement.jobs';
+import { SettlementProducer } from './settlement.producer';
 import { SettlementService } from './settlement.service';
 import { TradesRepository } from './trades.repository';
 import { TradingService } from './trading.service';
@@ -21,7 +22,7 @@ import { TradingService } from './trading.service';
     PositionsService,
     ResolutionService,
     SettlementService,
-    SettlementQueue,
+    SettlementProducer,
     PositionsRepository,
     TradesRepository,
   ],
@@ -29,7 +30,7 @@ import { TradingService } from './trading.service';
     TradingService,
     PositionsService,
     SettlementService,
-    SettlementQueue,
+    SettlementProducer,
     MarketsModule,
     BullModule,
   ],

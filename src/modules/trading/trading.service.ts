@@ -11,15 +11,14 @@ import {
 } from '../../common/errors/app-error';
 import { credits, Dec, probabilityFixed, shares as toShares } from '../../common/money/decimal';
 import { runTransaction } from '../../database/transaction';
-import { AuthenticatedUser } from '../auth/authenticated-user';
-import { roleHas } from '../auth/permissions';
+import { AuthenticatedUser } from '../../common/auth/authenticated-user';
+import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
 import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
 import { CreateMarketDto } from '../markets/dto/market-write.dto';
 import { MarketResponse } from '../markets/dto/market.response';
 import { priceOf, quoteBuy, quoteSell, subsidyFor } from '../markets/lmsr';
-import { Outcome } from '../markets/market.entity';
-import { MarketRow } from '../markets/markets.repository';
+import { MarketRow, Outcome } from '../markets';
 import { lmsrState, MarketsService } from '../markets/markets.service';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { InsufficientFundsError, NotFoundError } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
-import { createdAtCursor, createdAtPage } from '../../common/pagination/pagination.dto';
+import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { credits, Dec } from '../../common/money/decimal';
 import { LedgerEntryRow, LedgerRepository, NewLedgerEntry } from './ledger.repository';
 import { UsersRepository } from './users.repository';

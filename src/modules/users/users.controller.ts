@@ -5,13 +5,13 @@ import {
   IdempotencyKey,
   sendIdempotent,
 } from '../../common/http/idempotency-key.decorator';
-import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { PageQueryDto } from '../../common/pagination/pagination.dto';
-import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { LedgerEntryResponse, UserResponse, toUserResponse } from './dto/user.response';
 import { ChangeRoleDto, GrantCreditsDto } from './dto/users.dto';
 import { UsersService } from './users.service';

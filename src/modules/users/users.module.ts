@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
-import { MeController } from './me.controller';
+import { LedgerController } from './ledger.controller';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  controllers: [UsersController, MeController],
+  controllers: [UsersController, LedgerController],
   providers: [UsersService, UsersRepository, LedgerService, LedgerRepository],
   exports: [UsersService, LedgerService],
 })

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
-import { createdAtCursor, createdAtPage } from '../../common/pagination/pagination.dto';
+import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { Dec } from '../../common/money/decimal';
 import { AppConfig } from '../../config/app-config';
 import { runTransaction } from '../../database/transaction';

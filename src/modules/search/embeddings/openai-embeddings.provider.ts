@@ -69,8 +69,6 @@ const DEFAULT_POLICY: EmbeddingsPolicyOptions = {
   maxBatchSize: 32,
 };
 
-export type EmbeddingsOutcome = 'ok' | 'retry' | 'failure' | 'circuit_open';
-
 /**
  * Embeddings from any OpenAI-compatible `POST /embeddings` (OpenAI, Ollama, vLLM, TEI,
  * LiteLLM...). Each attempt has a timeout; 429, 5xx, network errors and timeouts are

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { probability } from '../../../common/money/decimal';
-import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome } from '../../markets/market.entity';
+import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome } from '../../markets';
 import { CandleRow, TradeRow } from '../trades.repository';
 
 export class MarketSummaryDto {

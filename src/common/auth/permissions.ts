@@ -1,4 +1,4 @@
-import { Role } from '../users/user.entity';
+import { Role } from './roles';
 
 export const PERMISSIONS = ['read', 'write', 'delete', 'admin'] as const;
 export type Permission = (typeof PERMISSIONS)[number];

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
-import { ApiErrors } from '../../common/openapi/api-envelope.decorator';
+import { ApiErrors } from '../openapi/api-envelope.decorator';
 import { Permission } from './permissions';
 
 export const REQUIRED_PERMISSIONS = 'required-permissions';

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import type Redis from 'ioredis';
+import { TimeoutError, withTimeout } from '../../common/async/with-timeout';
 import { ServiceUnavailableError } from '../../common/errors/app-error';
 import { closeNowIfRedisDown } from '../../queues/shutdown';
 import { REDIS } from '../../redis/redis.module';
@@ -17,6 +18,7 @@ import {
   REINDEX_ALL_DEDUPLICATION_ID,
   REINDEX_ALL_JOB,
   SEARCH_INDEX_QUEUE,
+  SearchIndexJobName,
   embedDeduplicationId,
   parseEmbedMarketJob,
   parseReindexAllJob,
@@ -92,24 +94,19 @@ export class SearchIndexer implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Adds a job; a ServiceUnavailableError (503) if Redis does not take it in time. */
-  private async add(name: string, data: object, options: JobsOptions): Promise<string> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ServiceUnavailableError(
-              'The job queue is unavailable (Redis does not answer); retry shortly.',
-            ),
-          ),
-        ENQUEUE_TIMEOUT_MS,
-      );
-    });
+  private async add(name: SearchIndexJobName, data: object, options: JobsOptions): Promise<string> {
     try {
-      const job = await Promise.race([this.queue.add(name, data, options), timeout]);
+      const job = await withTimeout(
+        this.queue.add(name, data, options),
+        ENQUEUE_TIMEOUT_MS,
+        `enqueueing ${name}`,
+      );
       return job.id!;
-    } finally {
-      clearTimeout(timer);
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      throw new ServiceUnavailableError(
+        'The job queue is unavailable (Redis does not answer); retry shortly.',
+      );
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { Role } from '../users/user.entity';
+import { Role } from './roles';
 
 /** Who is calling, as the access token says. */
 export interface AuthenticatedUser {

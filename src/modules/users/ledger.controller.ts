@@ -3,15 +3,15 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { CursorPageQueryDto } from '../../common/pagination/pagination.dto';
-import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
-import { RequirePermissions } from '../auth/require-permissions.decorator';
+import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
+import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { LedgerEntryResponse, toLedgerEntryResponse } from './dto/user.response';
 import { LedgerService } from './ledger.service';
 
 @ApiTags('Me')
 @RequirePermissions('read')
 @Controller('me')
-export class MeController {
+export class LedgerController {
   constructor(private readonly ledger: LedgerService) {}
 
   @Get('ledger')
