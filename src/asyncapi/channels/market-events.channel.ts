@@ -1,4 +1,4 @@
-import { OUTCOMES } from '../../modules/markets/market.entity';
+import { OUTCOMES } from '../../modules/markets';
 import { MARKET_EVENT_JOB_OPTIONS, type MarketEvent } from '../../modules/events/market-event';
 import { EVENT_VERSION, type EventType } from '../../modules/events/outbox.service';
 import { QUEUE_NAMES } from '../../queues/queue-names';

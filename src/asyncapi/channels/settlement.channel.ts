@@ -2,14 +2,14 @@ import type { JobsOptions } from 'bullmq';
 import {
   SETTLE_JOB,
   SETTLEMENT_QUEUE,
-  type SettleJobData,
-} from '../../modules/trading/settlement.queue';
+  type SettleJobDataV1 as SettleJobData,
+} from '../../modules/trading/settlement.jobs';
 import { type ChannelSpec, objectSchema } from '../asyncapi-spec';
 import { BULLMQ_SERVER, bullmqChannelExtension } from './bullmq-server';
 import { payloadVersion, ref } from './shared-schemas';
 
 /**
- * The options SettlementQueue.enqueue adds every `settle` job with. They are written inline
+ * The options SettlementProducer.enqueue adds every `settle` job with. They are written inline
  * there; test/asyncapi.e2e-spec.ts compares them with a real job's options.
  */
 export const SETTLE_JOB_OPTIONS: JobsOptions = {
