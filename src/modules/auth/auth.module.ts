@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
-import { JwtStrategy } from './jwt.strategy';
 import { PasswordService } from './password.service';
 import { PermissionsGuard } from './permissions.guard';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -13,12 +12,12 @@ import { SessionRevocations } from './session-revocations';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, PassportModule, JwtModule.register({})],
+  imports: [UsersModule, JwtModule.register({})],
   controllers: [AuthController],
   providers: [
+    AccessTokenVerifier,
     AuthService,
     AuthenticationGuard,
-    JwtStrategy,
     PasswordService,
     PermissionsGuard,
     RefreshTokensRepository,

@@ -17,7 +17,9 @@ const BAD_CREDENTIALS = 'The email or password is wrong.';
 const BAD_REFRESH = 'The refresh token is invalid, expired or already used.';
 
 type RefreshOutcome =
-  { kind: 'rotated'; tokens: TokensResponse } | { kind: 'reused'; familyId: string };
+  | { kind: 'rotated'; tokens: TokensResponse }
+  | { kind: 'reused'; familyId: string }
+  | { kind: 'stale'; familyId: string };
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
@@ -90,13 +92,21 @@ export class AuthService implements OnApplicationBootstrap {
         await this.refreshTokens.revokeFamily(manager, stored.familyId);
         return { kind: 'reused', familyId: stored.familyId };
       }
+      // The role changed (or the account went) since this session began: its refresh
+      // tokens are revoked, and the user signs in again under the new authority.
+      const user = await this.users.findById(stored.userId, manager);
+      if (!user || user.authorityVersion !== stored.authorityVersion) {
+        await this.refreshTokens.revokeFamily(manager, stored.familyId);
+        return { kind: 'stale', familyId: stored.familyId };
+      }
       await this.refreshTokens.markUsed(manager, stored.id);
-      const user = await this.users.getById(stored.userId);
       return { kind: 'rotated', tokens: await this.startSession(manager, user, stored.familyId) };
     });
     if (outcome?.kind === 'rotated') return outcome.tokens;
-    if (outcome?.kind === 'reused') {
+    if (outcome?.kind === 'reused' || outcome?.kind === 'stale') {
       await this.revocations.revoke(outcome.familyId);
+    }
+    if (outcome?.kind === 'reused') {
       this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reuse: session revoked');
     }
     throw new UnauthorizedError(BAD_REFRESH);
@@ -127,10 +137,16 @@ export class AuthService implements OnApplicationBootstrap {
       userId: user.id,
       tokenHash: refresh.hash,
       expiresAt: refresh.expiresAt,
+      authorityVersion: user.authorityVersion,
     });
     return {
       user: toUserResponse(user),
-      accessToken: await this.tokens.signAccessToken(user.id, user.role, familyId),
+      accessToken: await this.tokens.signAccessToken(
+        user.id,
+        user.role,
+        familyId,
+        user.authorityVersion,
+      ),
       refreshToken: refresh.token,
       expiresIn: this.config.auth.accessTtlSeconds,
       tokenType: 'Bearer',

@@ -1,25 +1,27 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AppError, UnauthorizedError } from '../../common/errors/app-error';
+import { UnauthorizedError } from '../../common/errors/app-error';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { RequestWithUser } from './authenticated-user';
+
+const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
- * Global and first: a request with a bearer token is authenticated (or refused with 401);
- * a request without one continues anonymously, and PermissionsGuard decides if that is enough.
+ * Global and first: a request with credentials is authenticated (or refused with 401); a
+ * request without any continues anonymously, and PermissionsGuard decides if that is enough.
  * Running before the throttler lets write quotas count per user.
  */
 @Injectable()
-export class AuthenticationGuard extends AuthGuard('jwt') {
-  override canActivate(context: ExecutionContext) {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (request.headers.authorization === undefined) return true;
-    return super.canActivate(context);
-  }
+export class AuthenticationGuard implements CanActivate {
+  constructor(private readonly accessTokens: AccessTokenVerifier) {}
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof AppError) throw error;
-    if (error || !user)
-      throw new UnauthorizedError('The access token is missing, malformed, expired or revoked.');
-    return user;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithUser>();
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) return true;
+    const bearer = BEARER.exec(authorization.trim());
+    if (!bearer) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".');
+    request.user = await this.accessTokens.verify(bearer[1]);
+    return true;
   }
 }

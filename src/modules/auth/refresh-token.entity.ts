@@ -7,6 +7,8 @@ export class RefreshTokenEntity {
   @Column('uuid') familyId!: string;
   @Column('uuid') userId!: string;
   @Column('text') tokenHash!: string;
+  /** The owner's authority version when issued; an older one means the role changed since. */
+  @Column('integer', { default: 1 }) authorityVersion!: number;
   @Column('timestamptz') expiresAt!: Date;
   @Column('timestamptz', { nullable: true }) usedAt!: Date | null;
   @Column('timestamptz', { nullable: true }) revokedAt!: Date | null;

@@ -19,6 +19,8 @@ export class UserEntity {
   @Column('text') role!: Role;
   /** numeric(20,2), read as a decimal string: never a JavaScript number. */
   @Column('numeric', { precision: 20, scale: 2 }) balance!: string;
+  /** Raised on every role change: tokens issued under an older version are refused. */
+  @Column('integer', { default: 1 }) authorityVersion!: number;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }
