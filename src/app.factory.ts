@@ -12,6 +12,7 @@ import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { requestIdFor } from './common/http/request-id';
 import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 
@@ -28,7 +29,7 @@ export function fastifyOptions(
   return {
     ...fastifyLogging(config, logDestination),
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     requestIdHeader: false,
     genReqId: (req) => {
       return requestIdFor(req);

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
+import { parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 export type AppEnv = 'development' | 'test' | 'production';
 export type AppRole = 'api' | 'worker' | 'all';
@@ -14,7 +15,8 @@ export interface AppConfig {
   http: {
     port: number;
     bodyLimitBytes: number;
-    trustProxy: boolean;
+    /** Fastify's `trustProxy`: false, true, a hop count or proxy addresses/CIDRs. */
+    trustProxy: TrustProxySetting;
     /** Browser origins allowed to call the API (CORS); empty: no CORS headers at all. */
     corsOrigins: string[];
   };
@@ -73,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
+  const trustProxy = parseTrustProxy(parsed.TRUST_PROXY);
+  if ('error' in trustProxy) throw new ConfigError(`Invalid configuration: ${trustProxy.error}`);
   const appEnv = (parsed.NODE_ENV ?? 'development') as AppEnv;
   if (appEnv === 'production') {
     const missing = PRODUCTION_SECRETS.filter((name) => !parsed[name]);
@@ -88,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: {
       port: parsed.PORT ?? 3000,
       bodyLimitBytes: parsed.BODY_LIMIT_BYTES ?? 100 * 1024,
-      trustProxy: parsed.TRUST_PROXY ?? false,
+      trustProxy: trustProxy.value,
       corsOrigins: (parsed.CORS_ORIGINS ?? '')
         .split(',')
         .map((origin) => origin.trim())

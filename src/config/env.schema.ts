@@ -25,7 +25,8 @@ export class EnvSchema {
   @IsOptional() @IsIn(['api', 'worker', 'all']) APP_ROLE?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT_BYTES?: number;
-  @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY?: boolean;
+  /** true/false, a hop count, or proxy addresses/CIDRs: parsed by `parseTrustProxy`. */
+  @IsOptional() @IsString() TRUST_PROXY?: string;
   @IsOptional()
   @Matches(/^https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*$/, {
     message: 'must be a comma-separated list of origins such as https://app.example.com',

@@ -12,6 +12,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { ServiceUnavailableError } from '../errors/app-error';
+import { clientAddress } from './client-address';
 import { RATE_LIMIT_CLASS, RateLimitClass } from './rate-limit.decorator';
 
 interface AuthenticatedRequest extends FastifyRequest {
@@ -51,7 +52,9 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     if (routeClass === 'none') return true;
     const request = props.context.switchToHttp().getRequest<AuthenticatedRequest>();
     const tracker =
-      routeClass === 'write' && request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
+      routeClass === 'write' && request.user
+        ? `user:${request.user.id}`
+        : `ip:${clientAddress(request)}`;
     try {
       return await super.handleRequest({
         ...props,

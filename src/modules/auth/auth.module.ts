@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
+import { NoStoreInterceptor } from './no-store.interceptor';
 import { PasswordService } from './password.service';
 import { PermissionsGuard } from './permissions.guard';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations';
+import { SignInAttemptsGuard } from './sign-in-attempts.guard';
 import { TokenService } from './token.service';
 
 @Module({
@@ -20,8 +23,10 @@ import { TokenService } from './token.service';
     AuthenticationGuard,
     PasswordService,
     PermissionsGuard,
+    { provide: APP_INTERCEPTOR, useClass: NoStoreInterceptor },
     RefreshTokensRepository,
     SessionRevocations,
+    SignInAttemptsGuard,
     TokenService,
   ],
   exports: [AuthService, AuthenticationGuard, PermissionsGuard],

@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, UnauthorizedError } from '../../common/errors/app-error';
+import { AttemptLimiter } from '../../common/throttling/attempt-limiter';
 import { AppConfig } from '../../config/app-config';
 import { toUserResponse } from '../users/dto/user.response';
 import { UserRow } from '../users/users.repository';
@@ -11,6 +12,7 @@ import { LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { PasswordService } from './password.service';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations';
+import { signInAttemptKey } from './sign-in-attempts.guard';
 import { TokenService } from './token.service';
 
 const BAD_CREDENTIALS = 'The email or password is wrong.';
@@ -22,7 +24,7 @@ type RefreshOutcome =
   | { kind: 'stale'; familyId: string };
 
 @Injectable()
-export class AuthService implements OnApplicationBootstrap {
+export class AuthService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
@@ -33,7 +35,15 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly revocations: SessionRevocations,
     private readonly config: AppConfig,
+    private readonly attempts: AttemptLimiter,
   ) {}
+
+  /** A role change revokes every refresh family of the user, in the change's transaction. */
+  onModuleInit(): void {
+    this.users.onRoleChange(async (manager, userId) => {
+      await this.refreshTokens.revokeAllForUser(manager, userId);
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { email, password } = this.config.admin;
@@ -73,6 +83,7 @@ export class AuthService implements OnApplicationBootstrap {
     const credentials = await this.users.findCredentials(input.email);
     const valid = await this.passwords.verify(credentials?.passwordHash, input.password);
     if (!credentials || !valid) throw new UnauthorizedError(BAD_CREDENTIALS);
+    await this.attempts.reset(signInAttemptKey(input.email)).catch(() => undefined);
     const user = await this.users.getById(credentials.id);
     return this.db.transaction((manager) => this.startSession(manager, user, randomUUID()));
   }

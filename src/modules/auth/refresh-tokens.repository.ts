@@ -54,4 +54,16 @@ export class RefreshTokensRepository {
       [familyId],
     );
   }
+
+  /** Every live session of the user (a role change): returns the revoked family ids. */
+  async revokeAllForUser(manager: EntityManager, userId: string): Promise<string[]> {
+    const rows = await queryRows<{ familyId: string }>(
+      manager,
+      `UPDATE refresh_tokens SET revoked_at = now()
+       WHERE user_id = $1 AND revoked_at IS NULL
+       RETURNING family_id AS "familyId"`,
+      [userId],
+    );
+    return [...new Set(rows.map((row) => row.familyId))];
+  }
 }

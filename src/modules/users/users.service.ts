@@ -21,12 +21,16 @@ export interface NewUser {
   role?: Role;
 }
 
+/** Runs inside the role change's transaction, when the role really changed. */
+export type RoleChangeListener = (manager: EntityManager, userId: string) => Promise<void>;
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 @Injectable()
 export class UsersService {
+  private readonly roleChangeListeners: RoleChangeListener[] = [];
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersRepository,
@@ -70,6 +74,11 @@ export class UsersService {
     return user;
   }
 
+  /** Auth registers here to revoke the user's sessions in the same transaction. */
+  onRoleChange(listener: RoleChangeListener): void {
+    this.roleChangeListeners.push(listener);
+  }
+
   /** The user, or null when absent; inside the caller's transaction when given one. */
   findById(id: string, manager?: EntityManager): Promise<UserRow | null> {
     return this.users.findById(id, manager);
@@ -104,8 +113,12 @@ export class UsersService {
       if (role !== 'admin' && admins.length === 1 && admins[0] === id) {
         throw new ConflictError('The last admin cannot be demoted; promote another admin first.');
       }
+      const before = await this.users.findById(id, manager);
       const updated = await this.users.updateRole(manager, id, role);
-      if (!updated) throw new NotFoundError('User', id);
+      if (!before || !updated) throw new NotFoundError('User', id);
+      if (before.role !== role) {
+        for (const listener of this.roleChangeListeners) await listener(manager, id);
+      }
       return updated;
     });
     await this.authority.invalidate(id);
