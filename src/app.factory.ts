@@ -14,6 +14,7 @@ import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import { MetricsService } from './metrics/metrics.service';
+import { API_KEY_SECURITY } from './modules/auth/require-permissions.decorator';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 
 const httpLogger = new NestLogger('Http');
@@ -53,7 +54,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
         '`{success, data | error, meta}`; credits and shares are decimal strings.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT or API key',
+      description: 'An access token, or an API key (`mkey_…`) from POST /api/me/api-keys.',
+    })
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`mkey_…`).' },
+      API_KEY_SECURITY,
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }
@@ -120,7 +130,13 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     app.enableCors({
       origin: config.http.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+      allowedHeaders: [
+        'authorization',
+        'x-api-key',
+        'content-type',
+        'idempotency-key',
+        'x-request-id',
+      ],
       exposedHeaders: [
         'x-request-id',
         'idempotent-replayed',

@@ -119,6 +119,20 @@ describe('auth freshness', () => {
     expect((await refresh(user.refreshToken)).statusCode).toBe(401);
   });
 
+  it("refuses a deleted owner's API key", async () => {
+    const user = await registerUser(t);
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/me/api-keys',
+      headers: user.auth,
+      payload: { name: 'bot', scopes: ['read'] },
+    });
+    const key: string = created.json().data.key;
+    expect((await me(`Bearer ${key}`)).statusCode).toBe(200);
+    await sql(t, `DELETE FROM users WHERE id = $1`, [user.id]);
+    expect((await me(`Bearer ${key}`)).statusCode).toBe(401);
+  });
+
   it('refuses the access token of a signed-out session on the next request', async () => {
     const user = await registerUser(t);
     const out = await t.request({

@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from '../modules/auth/api-keys/api-key.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { MarketEntity } from '../modules/markets/market.entity';
 import { LedgerEntryEntity } from '../modules/users/ledger-entry.entity';
@@ -9,5 +10,6 @@ export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = 
   UserEntity,
   LedgerEntryEntity,
   RefreshTokenEntity,
+  ApiKeyEntity,
   MarketEntity,
 ];

@@ -4,6 +4,7 @@ import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-M
 import { Search1732300002000 } from '../../migrations/1732300002000-Search';
 import { OutboxPublishedIndex1732300004000 } from '../../migrations/1732300004000-OutboxPublishedIndex';
 import { AuthorityVersion1764600020000 } from '../../migrations/1764600020000-AuthorityVersion';
+import { ApiKeys1764600020001 } from '../../migrations/1764600020001-ApiKeys';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -15,4 +16,5 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   Search1732300002000,
   OutboxPublishedIndex1732300004000,
   AuthorityVersion1764600020000,
+  ApiKeys1764600020001,
 ];

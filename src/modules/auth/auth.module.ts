@@ -3,6 +3,9 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenVerifier } from './access-token.verifier';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
@@ -16,9 +19,11 @@ import { TokenService } from './token.service';
 
 @Module({
   imports: [UsersModule, JwtModule.register({})],
-  controllers: [AuthController],
+  controllers: [AuthController, ApiKeysController],
   providers: [
     AccessTokenVerifier,
+    ApiKeysRepository,
+    ApiKeysService,
     AuthService,
     AuthenticationGuard,
     PasswordService,
