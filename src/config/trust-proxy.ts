@@ -1,3 +1,4 @@
+import { ValidateBy } from 'class-validator';
 import { isIP } from 'node:net';
 
 /**
@@ -7,7 +8,12 @@ import { isIP } from 'node:net';
  */
 export type TrustProxySetting = boolean | number | string[];
 
+export const TRUST_PROXY_MESSAGE =
+  'must be one of true/false, yes/no, on/off (any case), a hop count (0-100), or a ' +
+  'comma-separated list of proxy IP addresses/CIDRs (loopback, linklocal, uniquelocal allowed)';
+
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** `1` and `0` are not here: digits are hop counts (`0` trusts none, like false). */
 const TRUE = /^(true|yes|on)$/i;
 const FALSE = /^(false|no|off)$/i;
 
@@ -33,18 +39,13 @@ export function parseTrustProxy(
   if (TRUE.test(text)) return { value: true };
   if (/^\d+$/.test(text)) {
     const hops = Number(text);
-    if (hops > 100) return { error: 'TRUST_PROXY: a hop count must be at most 100' };
+    if (hops > 100) return { error: `TRUST_PROXY: ${TRUST_PROXY_MESSAGE}` };
     return { value: hops === 0 ? false : hops };
   }
   const entries = text.split(',').map((entry) => entry.trim());
   const bad = entries.filter((entry) => !isAddressOrRange(entry));
   if (bad.length > 0) {
-    return {
-      error:
-        `TRUST_PROXY: ${bad.map((entry) => JSON.stringify(entry)).join(', ')} is not an IP ` +
-        'address or CIDR; use true/false, a hop count, or a comma-separated list of proxy ' +
-        'addresses/CIDRs (loopback, linklocal, uniquelocal allowed)',
-    };
+    return { error: `TRUST_PROXY: ${TRUST_PROXY_MESSAGE}` };
   }
   return { value: entries };
 }
@@ -61,4 +62,16 @@ export function fastifyTrustProxy(
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting !== 'number') return setting;
   return (_address, hop) => hop < setting;
+}
+
+/** The env schema's rule for TRUST_PROXY, so its error joins the one-line list of problems. */
+export function IsTrustProxy() {
+  return ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && !('error' in parseTrustProxy(value)),
+      defaultMessage: () => TRUST_PROXY_MESSAGE,
+    },
+  });
 }
