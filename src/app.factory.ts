@@ -13,8 +13,10 @@ import { answerClientError } from './common/http/client-error';
 import { requestIdFor } from './common/http/request-id';
 import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { mountMetricsRoute } from './metrics/metrics-route';
 import { MetricsService } from './metrics/metrics.service';
+import { API_KEY_SECURITY } from './common/auth/require-permissions.decorator';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 import { mountAsyncApiDocument } from './asyncapi/asyncapi.route';
 
@@ -31,7 +33,7 @@ export function fastifyOptions(
   return {
     ...fastifyLogging(config, logDestination),
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     requestIdHeader: false,
     genReqId: (req) => {
       return requestIdFor(req);
@@ -59,7 +61,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication) {
         '`/docs/asyncapi.json`.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT or API key',
+      description: 'An access token, or an API key (`mkey_…`) from POST /api/me/api-keys.',
+    })
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`mkey_…`).' },
+      API_KEY_SECURITY,
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }
@@ -126,7 +137,13 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     app.enableCors({
       origin: config.http.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+      allowedHeaders: [
+        'authorization',
+        'x-api-key',
+        'content-type',
+        'idempotency-key',
+        'x-request-id',
+      ],
       exposedHeaders: [
         'x-request-id',
         'idempotent-replayed',

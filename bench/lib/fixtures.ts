@@ -98,11 +98,14 @@ export async function fundedUsers(db: Pool, n: number, balance = 1_000_000): Pro
   return ids;
 }
 
-/** An access token exactly as TokenService signs it, with the bench API's JWT_SECRET. */
-export function accessToken(ctx: BenchContext, userId: string, role = 'user'): string {
+/**
+ * An access token exactly as TokenService signs it, with the bench API's JWT_SECRET. `av` is
+ * the user's authority version: 1 for a seeded user whose role never changed.
+ */
+export function accessToken(ctx: BenchContext, userId: string, role = 'user', av = 1): string {
   const jwt = new JwtService();
   return jwt.sign(
-    { role, type: 'access', sid: randomUUID() },
+    { role, type: 'access', sid: randomUUID(), av },
     {
       secret: ctx.apiEnv.JWT_SECRET,
       algorithm: 'HS256',

@@ -1,8 +1,10 @@
 import { AppConfig, ConfigError, loadConfig } from './app-config';
 
-/** Each boolean setting, and where the loaded config shows it. */
+/**
+ * Each boolean setting, and where the loaded config shows it. TRUST_PROXY is not one: digits
+ * are hop counts there (trust-proxy.spec.ts).
+ */
 const BOOLEAN_SETTINGS: Array<[name: string, read: (config: AppConfig) => boolean]> = [
-  ['TRUST_PROXY', (config) => config.http.trustProxy],
   ['MIGRATIONS_RUN', (config) => config.database.runMigrationsOnStart],
   ['EMBEDDINGS_SEND_DIMENSIONS', (config) => config.embeddings.sendDimensions],
 ];

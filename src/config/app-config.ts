@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
-import { parseBoolean, parseTrustProxy } from './env-values';
+import { parseBoolean } from './env-values';
+import { parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 export type AppEnv = 'development' | 'test' | 'production';
 export type AppRole = 'api' | 'worker' | 'all';
@@ -18,7 +19,8 @@ export interface AppConfig {
     host: string;
     port: number;
     bodyLimitBytes: number;
-    trustProxy: boolean;
+    /** Fastify's `trustProxy`: false, true, a hop count or proxy addresses/CIDRs. */
+    trustProxy: TrustProxySetting;
     /** Browser origins allowed to call the API (CORS); empty: no CORS headers at all. */
     corsOrigins: string[];
   };
@@ -86,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
+  const trustProxy = parseTrustProxy(parsed.TRUST_PROXY);
+  if ('error' in trustProxy) throw new ConfigError(`Invalid configuration: ${trustProxy.error}`);
   const appEnv = (parsed.NODE_ENV ?? 'development') as AppEnv;
   for (const [first, second] of PAIRS) {
     if (Boolean(parsed[first]) !== Boolean(parsed[second])) {
@@ -110,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       host: parsed.HOST ?? (appEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
       port: parsed.PORT ?? 3000,
       bodyLimitBytes: parsed.BODY_LIMIT_BYTES ?? 100 * 1024,
-      trustProxy: parseTrustProxy(parsed.TRUST_PROXY),
+      trustProxy: trustProxy.value,
       corsOrigins: (parsed.CORS_ORIGINS ?? '')
         .split(',')
         .map((origin) => origin.trim())

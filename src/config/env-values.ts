@@ -21,11 +21,3 @@ export function parseBoolean(raw: string | undefined, fallback: boolean): boolea
   if (FALSE_WORDS.has(word)) return false;
   throw new Error(`not a boolean word: ${raw}`);
 }
-
-/**
- * `TRUST_PROXY` → Fastify's `trustProxy`. Today a boolean only (validated like the other
- * booleans); the one place to extend with a hop count or a list of proxy addresses/CIDRs.
- */
-export function parseTrustProxy(raw: string | undefined): boolean {
-  return parseBoolean(raw, false);
-}

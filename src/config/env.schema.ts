@@ -12,6 +12,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { BOOLEAN_MESSAGE, BOOLEAN_WORDS } from './env-values';
+import { IsTrustProxy } from './trust-proxy';
 
 /**
  * A boolean setting stays a string here (`@Type(() => String)` stops class-transformer's
@@ -32,8 +33,8 @@ export class EnvSchema {
   HOST?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT_BYTES?: number;
-  // A boolean for now; `parseTrustProxy` (env-values.ts) is where hop counts or CIDRs go.
-  @IsOptional() @Type(() => String) @IsBooleanWord() TRUST_PROXY?: string;
+  /** true/false words, a hop count, or proxy addresses/CIDRs (trust-proxy.ts). */
+  @IsOptional() @Type(() => String) @IsTrustProxy() TRUST_PROXY?: string;
   @IsOptional()
   @Matches(/^https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*$/, {
     message: 'must be a comma-separated list of origins such as https://app.example.com',

@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from '../modules/auth/api-keys/api-key.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
 import { OutboxEventEntity } from '../modules/events/outbox-event.entity';
 import { IdempotencyKeyEntity } from '../modules/idempotency/idempotency-key.entity';
@@ -17,6 +18,7 @@ export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = 
   UserEntity,
   LedgerEntryEntity,
   RefreshTokenEntity,
+  ApiKeyEntity,
   MarketEntity,
   PositionEntity,
   TradeEntity,

@@ -4,6 +4,8 @@ import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-M
 import { Search1732300002000 } from '../../migrations/1732300002000-Search';
 import { OutboxPublishedIndex1732300004000 } from '../../migrations/1732300004000-OutboxPublishedIndex';
 import { InitialTradeAndAuditTrail1764600010000 } from '../../migrations/1764600010000-InitialTradeAndAuditTrail';
+import { AuthorityVersion1764600020000 } from '../../migrations/1764600020000-AuthorityVersion';
+import { ApiKeys1764600020001 } from '../../migrations/1764600020001-ApiKeys';
 import { TypeormMetadata1764600050000 } from '../../migrations/1764600050000-TypeormMetadata';
 
 /**
@@ -16,5 +18,7 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   Search1732300002000,
   OutboxPublishedIndex1732300004000,
   InitialTradeAndAuditTrail1764600010000,
+  AuthorityVersion1764600020000,
+  ApiKeys1764600020001,
   TypeormMetadata1764600050000,
 ];

@@ -82,3 +82,9 @@ export class ServiceUnavailableError extends AppError {
     super('SERVICE_UNAVAILABLE', message, details);
   }
 }
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'Too many requests; retry after the time in Retry-After.') {
+    super('RATE_LIMITED', message);
+  }
+}

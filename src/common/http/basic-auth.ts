@@ -4,6 +4,15 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
+/** The user name of an `Authorization: Basic …` header, or null when there is none. */
+export function basicAuthUser(header: string | undefined): string | null {
+  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header?.trim() ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(0, colon) : null;
+}
+
 /**
  * Checks an `Authorization: Basic …` header against one user and password. Both are
  * compared as SHA-256 digests with `timingSafeEqual`, so neither the length nor the first

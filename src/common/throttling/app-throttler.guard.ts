@@ -12,10 +12,20 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { ServiceUnavailableError } from '../errors/app-error';
+import { clientAddress } from './client-address';
 import { RATE_LIMIT_CLASS, RateLimitClass } from './rate-limit.decorator';
 
 interface AuthenticatedRequest extends FastifyRequest {
-  user?: { id: string };
+  user?: { id: string; apiKey?: { id: string } };
+}
+
+/** Who a quota counts against: the API key, else the user (writes), else the client address. */
+function trackerFor(routeClass: RateLimitClass, request: AuthenticatedRequest): string {
+  if (request.user?.apiKey && routeClass !== 'auth') return `key:${request.user.apiKey.id}`;
+  if ((routeClass === 'write' || routeClass === 'credentials') && request.user) {
+    return `user:${request.user.id}`;
+  }
+  return `ip:${clientAddress(request)}`;
 }
 
 /**
@@ -50,12 +60,12 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     const routeClass = this.routeClass(props.context);
     if (routeClass === 'none') return true;
     const request = props.context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const tracker =
-      routeClass === 'write' && request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
+    const tracker = trackerFor(routeClass, request);
+    const limit = this.config.rateLimit[routeClass === 'credentials' ? 'auth' : routeClass];
     try {
       return await super.handleRequest({
         ...props,
-        limit: this.config.rateLimit[routeClass],
+        limit,
         ttl: this.config.rateLimit.windowMs,
         blockDuration: this.config.rateLimit.windowMs,
         getTracker: () => tracker,
@@ -63,7 +73,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       });
     } catch (error) {
       if (error instanceof ThrottlerException) throw error;
-      if (routeClass === 'auth') {
+      if (routeClass === 'auth' || routeClass === 'credentials') {
         throw new ServiceUnavailableError(
           'Rate limiting is unavailable; sign-in is paused briefly.',
         );

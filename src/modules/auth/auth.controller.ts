@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { RateLimit } from '../../common/throttling/rate-limit.decorator';
@@ -8,8 +8,11 @@ import { AuthService } from './auth.service';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { LoginDto, RefreshTokenDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
+import { NoStore } from './no-store.interceptor';
+import { SignInAttemptsGuard } from './sign-in-attempts.guard';
 
 @ApiTags('Auth')
+@NoStore()
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -29,7 +32,13 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @RateLimit('auth')
-  @ApiOperation({ summary: 'Sign in with email and password' })
+  @UseGuards(SignInAttemptsGuard)
+  @ApiOperation({
+    summary: 'Sign in with email and password',
+    description:
+      'Limited per IP and per account: after RATE_LIMIT_AUTH attempts at one email within the ' +
+      'window, each further attempt waits twice as long as the last (429 with Retry-After).',
+  })
   @ApiEnvelope(TokensResponse)
   @ApiErrors('VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
   login(@Body() body: LoginDto): Promise<TokensResponse> {

@@ -1,28 +1,37 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenVerifier } from './access-token.verifier';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
-import { JwtStrategy } from './jwt.strategy';
+import { NoStoreInterceptor } from './no-store.interceptor';
 import { PasswordService } from './password.service';
 import { PermissionsGuard } from './permissions.guard';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations';
+import { SignInAttemptsGuard } from './sign-in-attempts.guard';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, PassportModule, JwtModule.register({})],
-  controllers: [AuthController],
+  imports: [UsersModule, JwtModule.register({})],
+  controllers: [AuthController, ApiKeysController],
   providers: [
+    AccessTokenVerifier,
+    ApiKeysRepository,
+    ApiKeysService,
     AuthService,
     AuthenticationGuard,
-    JwtStrategy,
     PasswordService,
     PermissionsGuard,
+    { provide: APP_INTERCEPTOR, useClass: NoStoreInterceptor },
     RefreshTokensRepository,
     SessionRevocations,
+    SignInAttemptsGuard,
     TokenService,
   ],
   exports: [AuthService, AuthenticationGuard, PermissionsGuard],

@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, UnauthorizedError } from '../../common/errors/app-error';
+import { AttemptLimiter } from '../../common/throttling/attempt-limiter';
 import { AppConfig } from '../../config/app-config';
 import { toUserResponse } from '../users/dto/user.response';
 import { UserRow } from '../users';
@@ -11,16 +12,19 @@ import { LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { PasswordService } from './password.service';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SessionRevocations } from './session-revocations';
+import { signInAttemptKey } from './sign-in-attempts.guard';
 import { TokenService } from './token.service';
 
 const BAD_CREDENTIALS = 'The email or password is wrong.';
 const BAD_REFRESH = 'The refresh token is invalid, expired or already used.';
 
 type RefreshOutcome =
-  { kind: 'rotated'; tokens: TokensResponse } | { kind: 'reused'; familyId: string };
+  | { kind: 'rotated'; tokens: TokensResponse }
+  | { kind: 'reused'; familyId: string }
+  | { kind: 'stale'; familyId: string };
 
 @Injectable()
-export class AuthService implements OnApplicationBootstrap {
+export class AuthService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
@@ -31,7 +35,15 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly revocations: SessionRevocations,
     private readonly config: AppConfig,
+    private readonly attempts: AttemptLimiter,
   ) {}
+
+  /** A role change revokes every refresh family of the user, in the change's transaction. */
+  onModuleInit(): void {
+    this.users.onRoleChange(async (manager, userId) => {
+      await this.refreshTokens.revokeAllForUser(manager, userId);
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const { email, password } = this.config.admin;
@@ -71,6 +83,7 @@ export class AuthService implements OnApplicationBootstrap {
     const credentials = await this.users.findCredentials(input.email);
     const valid = await this.passwords.verify(credentials?.passwordHash, input.password);
     if (!credentials || !valid) throw new UnauthorizedError(BAD_CREDENTIALS);
+    await this.attempts.reset(signInAttemptKey(input.email)).catch(() => undefined);
     const user = await this.users.getById(credentials.id);
     return this.db.transaction((manager) => this.startSession(manager, user, randomUUID()));
   }
@@ -90,13 +103,21 @@ export class AuthService implements OnApplicationBootstrap {
         await this.refreshTokens.revokeFamily(manager, stored.familyId);
         return { kind: 'reused', familyId: stored.familyId };
       }
+      // The role changed (or the account went) since this session began: its refresh
+      // tokens are revoked, and the user signs in again under the new authority.
+      const user = await this.users.findById(stored.userId, manager);
+      if (!user || user.authorityVersion !== stored.authorityVersion) {
+        await this.refreshTokens.revokeFamily(manager, stored.familyId);
+        return { kind: 'stale', familyId: stored.familyId };
+      }
       await this.refreshTokens.markUsed(manager, stored.id);
-      const user = await this.users.getById(stored.userId);
       return { kind: 'rotated', tokens: await this.startSession(manager, user, stored.familyId) };
     });
     if (outcome?.kind === 'rotated') return outcome.tokens;
-    if (outcome?.kind === 'reused') {
+    if (outcome?.kind === 'reused' || outcome?.kind === 'stale') {
       await this.revocations.revoke(outcome.familyId);
+    }
+    if (outcome?.kind === 'reused') {
       this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reuse: session revoked');
     }
     throw new UnauthorizedError(BAD_REFRESH);
@@ -127,10 +148,16 @@ export class AuthService implements OnApplicationBootstrap {
       userId: user.id,
       tokenHash: refresh.hash,
       expiresAt: refresh.expiresAt,
+      authorityVersion: user.authorityVersion,
     });
     return {
       user: toUserResponse(user),
-      accessToken: await this.tokens.signAccessToken(user.id, user.role, familyId),
+      accessToken: await this.tokens.signAccessToken(
+        user.id,
+        user.role,
+        familyId,
+        user.authorityVersion,
+      ),
       refreshToken: refresh.token,
       expiresIn: this.config.auth.accessTtlSeconds,
       tokenType: 'Bearer',

@@ -12,6 +12,8 @@ export class RefreshTokenEntity {
   @ForeignKey(() => UserEntity, { name: 'refresh_tokens_user_id_fkey', onDelete: 'CASCADE' })
   userId!: string;
   @Column('text') tokenHash!: string;
+  /** The owner's authority version when issued; an older one means the role changed since. */
+  @Column('integer', { default: 1 }) authorityVersion!: number;
   @Column('timestamp with time zone', { precision: 3 }) expiresAt!: Date;
   @Column('timestamp with time zone', { precision: 3, nullable: true }) usedAt!: Date | null;
   @Column('timestamp with time zone', { precision: 3, nullable: true }) revokedAt!: Date | null;

@@ -6,6 +6,7 @@ export interface RefreshTokenRow {
   id: string;
   familyId: string;
   userId: string;
+  authorityVersion: number;
   expiresAt: Date;
   usedAt: Date | null;
   revokedAt: Date | null;
@@ -15,11 +16,18 @@ export interface RefreshTokenRow {
 export class RefreshTokensRepository {
   async insert(
     manager: EntityManager,
-    token: { familyId: string; userId: string; tokenHash: string; expiresAt: Date },
+    token: {
+      familyId: string;
+      userId: string;
+      tokenHash: string;
+      expiresAt: Date;
+      authorityVersion: number;
+    },
   ): Promise<void> {
     await manager.query(
-      `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
-      [token.familyId, token.userId, token.tokenHash, token.expiresAt],
+      `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, authority_version)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [token.familyId, token.userId, token.tokenHash, token.expiresAt, token.authorityVersion],
     );
   }
 
@@ -27,7 +35,8 @@ export class RefreshTokensRepository {
   lockByHash(manager: EntityManager, tokenHash: string): Promise<RefreshTokenRow | null> {
     return queryOne<RefreshTokenRow>(
       manager,
-      `SELECT id, family_id AS "familyId", user_id AS "userId", expires_at AS "expiresAt",
+      `SELECT id, family_id AS "familyId", user_id AS "userId",
+              authority_version AS "authorityVersion", expires_at AS "expiresAt",
               used_at AS "usedAt", revoked_at AS "revokedAt"
        FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
       [tokenHash],
@@ -44,5 +53,17 @@ export class RefreshTokensRepository {
       `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`,
       [familyId],
     );
+  }
+
+  /** Every live session of the user (a role change): returns the revoked family ids. */
+  async revokeAllForUser(manager: EntityManager, userId: string): Promise<string[]> {
+    const rows = await queryRows<{ familyId: string }>(
+      manager,
+      `UPDATE refresh_tokens SET revoked_at = now()
+       WHERE user_id = $1 AND revoked_at IS NULL
+       RETURNING family_id AS "familyId"`,
+      [userId],
+    );
+    return [...new Set(rows.map((row) => row.familyId))];
   }
 }

@@ -12,6 +12,7 @@ describe('TokenService', () => {
       '6a3c1f0e-0000-4000-8000-000000000001',
       'moderator',
       'sess-1',
+      3,
     );
     const claims = jwt.verify(token, { secret: config.auth.jwtSecret, algorithms: ['HS256'] });
     expect(claims).toMatchObject({
@@ -19,6 +20,7 @@ describe('TokenService', () => {
       role: 'moderator',
       type: 'access',
       sid: 'sess-1',
+      av: 3,
       iss: 'market-api',
       aud: 'market-api-clients',
     });
@@ -27,7 +29,7 @@ describe('TokenService', () => {
   });
 
   it('gives every token a different jti', async () => {
-    const decode = async () => jwt.decode(await tokens.signAccessToken('u', 'user', 's')).jti;
+    const decode = async () => jwt.decode(await tokens.signAccessToken('u', 'user', 's', 1)).jti;
     expect(await decode()).not.toBe(await decode());
   });
 

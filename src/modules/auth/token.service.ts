@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   role: Role;
   type: 'access';
   sid: string;
+  /** The user's authority version at issue; a role change since makes the token stale. */
+  av: number;
   iss: string;
   aud: string;
   iat: number;
@@ -26,10 +28,15 @@ export class TokenService {
     private readonly config: AppConfig,
   ) {}
 
-  signAccessToken(userId: string, role: Role, sessionId: string): Promise<string> {
+  signAccessToken(
+    userId: string,
+    role: Role,
+    sessionId: string,
+    authorityVersion: number,
+  ): Promise<string> {
     const { issuer, audience, accessTtlSeconds, jwtSecret } = this.config.auth;
     return this.jwt.signAsync(
-      { role, type: 'access', sid: sessionId },
+      { role, type: 'access', sid: sessionId, av: authorityVersion },
       {
         secret: jwtSecret,
         algorithm: JWT_ALGORITHM,

@@ -22,6 +22,8 @@ export class UserEntity {
   @Column('text', { default: 'user' }) role!: Role;
   /** numeric(20,2), read as a decimal string: never a JavaScript number. */
   @Column('numeric', { precision: 20, scale: 2, default: 0 }) balance!: string;
+  /** Raised on every role change: tokens issued under an older version are refused. */
+  @Column('integer', { default: 1 }) authorityVersion!: number;
   @Column('timestamp with time zone', { precision: 3, default: () => 'now()' }) createdAt!: Date;
   @Column('timestamp with time zone', { precision: 3, default: () => 'now()' }) updatedAt!: Date;
 }

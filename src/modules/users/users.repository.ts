@@ -10,7 +10,15 @@ export interface UserRow {
   displayName: string;
   role: Role;
   balance: string;
+  /** Raised on every role change; tokens carry the version they were issued under. */
+  authorityVersion: number;
   createdAt: Date;
+}
+
+/** What a request's authority is judged by: the current role and its version. */
+export interface UserAuthorityRow {
+  role: Role;
+  authorityVersion: number;
 }
 
 export interface UserCredentialsRow {
@@ -19,7 +27,8 @@ export interface UserCredentialsRow {
   passwordHash: string;
 }
 
-const USER_COLUMNS = `id, email, display_name AS "displayName", role, balance, created_at AS "createdAt"`;
+const USER_COLUMNS = `id, email, display_name AS "displayName", role, balance,
+  authority_version AS "authorityVersion", created_at AS "createdAt"`;
 
 @Injectable()
 export class UsersRepository {
@@ -41,6 +50,14 @@ export class UsersRepository {
 
   findById(id: string, manager: EntityManager = this.db.manager): Promise<UserRow | null> {
     return queryOne<UserRow>(manager, `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+  }
+
+  findAuthority(id: string): Promise<UserAuthorityRow | null> {
+    return queryOne<UserAuthorityRow>(
+      this.db.manager,
+      `SELECT role, authority_version AS "authorityVersion" FROM users WHERE id = $1`,
+      [id],
+    );
   }
 
   findCredentialsByEmail(email: string): Promise<UserCredentialsRow | null> {
@@ -94,10 +111,14 @@ export class UsersRepository {
     return rows.map((row) => row.id);
   }
 
+  /** Sets the role; a different role raises the authority version (old tokens stop working). */
   updateRole(manager: EntityManager, id: string, role: Role): Promise<UserRow | null> {
     return queryOne<UserRow>(
       manager,
-      `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+      `UPDATE users
+       SET authority_version = authority_version + CASE WHEN role = $2 THEN 0 ELSE 1 END,
+           role = $2, updated_at = now()
+       WHERE id = $1 RETURNING ${USER_COLUMNS}`,
       [id, role],
     );
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
@@ -10,6 +10,7 @@ import { runTransaction } from '../../database/transaction';
 import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerEntryResponse, toLedgerEntryResponse } from './dto/user.response';
 import { LedgerService } from './ledger.service';
+import { UserAuthorityService } from './user-authority.service';
 import { Role } from './user.entity';
 import { UserRow, UsersRepository } from './users.repository';
 
@@ -20,18 +21,23 @@ export interface NewUser {
   role?: Role;
 }
 
+/** Runs inside the role change's transaction, when the role really changed. */
+export type RoleChangeListener = (manager: EntityManager, userId: string) => Promise<void>;
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 @Injectable()
 export class UsersService {
+  private readonly roleChangeListeners: RoleChangeListener[] = [];
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersRepository,
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
     private readonly idempotency: IdempotencyService,
+    private readonly authority: UserAuthorityService,
   ) {}
 
   /** Creates the user and grants the starting balance as a ledger row, in one transaction. */
@@ -68,6 +74,16 @@ export class UsersService {
     return user;
   }
 
+  /** Auth registers here to revoke the user's sessions in the same transaction. */
+  onRoleChange(listener: RoleChangeListener): void {
+    this.roleChangeListeners.push(listener);
+  }
+
+  /** The user, or null when absent; inside the caller's transaction when given one. */
+  findById(id: string, manager?: EntityManager): Promise<UserRow | null> {
+    return this.users.findById(id, manager);
+  }
+
   findCredentials(email: string) {
     return this.users.findCredentialsByEmail(normalizeEmail(email));
   }
@@ -86,17 +102,27 @@ export class UsersService {
     return createdAtPage(rows, limit);
   }
 
-  /** Changes a role; the last admin cannot be demoted (admins are locked while checking). */
+  /**
+   * Changes a role; the last admin cannot be demoted (admins are locked while checking). A new
+   * role raises the authority version: the user's access tokens, refresh tokens and API keys
+   * are judged by the new role from the next request on.
+   */
   async changeRole(id: string, role: Role): Promise<UserRow> {
-    return this.db.transaction(async (manager) => {
+    const user = await this.db.transaction(async (manager) => {
       const admins = await this.users.lockAdminIds(manager);
       if (role !== 'admin' && admins.length === 1 && admins[0] === id) {
         throw new ConflictError('The last admin cannot be demoted; promote another admin first.');
       }
-      const user = await this.users.updateRole(manager, id, role);
-      if (!user) throw new NotFoundError('User', id);
-      return user;
+      const before = await this.users.findById(id, manager);
+      const updated = await this.users.updateRole(manager, id, role);
+      if (!before || !updated) throw new NotFoundError('User', id);
+      if (before.role !== role) {
+        for (const listener of this.roleChangeListeners) await listener(manager, id);
+      }
+      return updated;
     });
+    await this.authority.invalidate(id);
+    return user;
   }
 
   /** An admin grant of credits: one `grant` ledger row; Idempotency-Key makes retries safe. */
