@@ -83,6 +83,10 @@ export class EnvSchema {
   @Max(60_000)
   SETTLEMENT_BATCH_PAUSE_MS?: number;
 
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3650) EVENTS_RETENTION_DAYS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) STREAM_MAX_CONNECTIONS_PER_IP?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) STREAM_MAX_CONNECTIONS_PER_USER?: number;
+
   @IsOptional() @IsString() QUEUE_DASHBOARD_USER?: string;
   @IsOptional() @IsString() @MinLength(12) QUEUE_DASHBOARD_PASSWORD?: string;
 }
