@@ -24,7 +24,9 @@ export interface StreamBounds {
   oldestSeq: number;
 }
 
-const PUBLIC_COLUMNS = `seq::int8::text AS seq, event_id AS id, type, version,
+// bigint arrives as a decimal string from pg. Not cast in SQL: ORDER BY seq would then sort
+// the text alias ("10" before "2").
+const PUBLIC_COLUMNS = `seq, event_id AS id, type, version,
   occurred_at AS "occurredAt", market_id AS "marketId", data`;
 
 interface EventRow {
