@@ -119,6 +119,7 @@ class WsSession {
   private heartbeat?: NodeJS.Timeout;
   private untrack?: () => void;
   private closed = false;
+  private inbox: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly socket: WebSocket,
@@ -137,7 +138,9 @@ class WsSession {
     this.untrack = hub.track((hint) => this.closeFor(hint));
     this.socket.on('message', (raw, isBinary) => {
       // Text frames arrive as one Buffer (binaryType 'nodebuffer', the default).
-      void this.onMessage(isBinary ? '' : (raw as Buffer).toString('utf8'));
+      const text = isBinary ? '' : (raw as Buffer).toString('utf8');
+      // One message at a time, in order: "auth" then "subscribe me" must not race.
+      this.inbox = this.inbox.then(() => this.onMessage(text));
     });
     this.socket.on('pong', () => (this.alive = true));
     this.socket.on('close', () => this.cleanUp());
