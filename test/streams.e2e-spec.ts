@@ -92,7 +92,7 @@ describe('SSE streams', () => {
     })();
     let lastId: string | undefined = '0';
     for (let round = 0; round < 6; round++) {
-      const client = new SseClient(`${base}/api/stream`, { 'last-event-id': lastId! });
+      const client: SseClient = new SseClient(`${base}/api/stream`, { 'last-event-id': lastId! });
       await client.opened;
       expect(client.status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
