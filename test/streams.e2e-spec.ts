@@ -92,7 +92,7 @@ describe('SSE streams', () => {
     })();
     let lastId: string | undefined = '0';
     for (let round = 0; round < 6; round++) {
-      const client: SseClient = new SseClient(`${base}/api/stream`, { 'last-event-id': lastId! });
+      const client: SseClient = new SseClient(`${base}/api/stream`, { 'last-event-id': lastId });
       await client.opened;
       expect(client.status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
@@ -189,6 +189,22 @@ describe('SSE streams', () => {
       timeout: 5_000,
     });
     resumed.close();
+  });
+
+  it('reports open connections, events sent and drops in /metrics, and documents SSE in OpenAPI', async () => {
+    const client = new SseClient(`${base}/api/stream?after=0`);
+    await client.opened;
+    await vi.waitFor(() => expect(client.events.length).toBeGreaterThan(0));
+    const metrics = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/stream_connections_open\{transport="sse"\} [1-9]/);
+    expect(metrics).toMatch(/stream_events_sent_total\{transport="sse"\} [1-9]/);
+    expect(metrics).toContain('stream_drops_total');
+    client.close();
+    const doc = (await t.request({ method: 'GET', url: '/docs-json' })).json();
+    for (const path of ['/api/stream', '/api/me/stream']) {
+      expect(doc.paths[path].get.responses['200'].content).toHaveProperty('text/event-stream');
+    }
+    expect(doc.paths['/api/events'].get.responses).toHaveProperty('410');
   });
 
   it('limits streams per IP with 429', async () => {
