@@ -44,9 +44,20 @@ export class EventLog1764600040000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX user_event_log_source_seq_idx ON user_event_log (source_seq)`);
     await q.query(`CREATE INDEX user_event_log_logged_at_idx ON user_event_log (logged_at)`);
+    // The relay derives private events from what the event's transaction wrote: a trade's
+    // ledger entry by reference_id, a settled market's positions. Without these it would scan
+    // a trader's whole ledger per trade and the positions table per settlement.
+    await q.query(
+      `CREATE INDEX ledger_entries_reference_idx ON ledger_entries (reference_id) WHERE reference_id IS NOT NULL`,
+    );
+    await q.query(
+      `CREATE INDEX positions_settled_market_idx ON positions (market_id) WHERE settled_at IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX positions_settled_market_idx`);
+    await q.query(`DROP INDEX ledger_entries_reference_idx`);
     await q.query(`DROP TABLE user_event_log`);
     await q.query(`DROP TABLE event_log`);
     await q.query(`DROP TABLE event_streams`);

@@ -132,6 +132,38 @@ describe('event log: GET /api/events', () => {
     ).toEqual(['-10.00', '-5.00', '-3.00']);
   });
 
+  it('tells each holder of a settled market their payout, privately', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: `/api/markets/${other.id}/resolve`,
+      headers: creator.auth,
+      payload: { outcome: 'NO' },
+    });
+    expect(res.statusCode).toBe(202);
+    let rows: any[] = [];
+    await vi.waitFor(
+      async () => {
+        rows = await t.db.query(
+          `SELECT type, data FROM user_event_log WHERE user_id = $1 AND market_id = $2 ORDER BY seq`,
+          [trader.id, other.id],
+        );
+        expect(rows.map((r: any) => r.type)).toContain('position.settled');
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const settled = rows.find((r: any) => r.type === 'position.settled').data;
+    expect(settled).toMatchObject({ marketId: other.id, outcome: 'NO', marketOutcome: 'NO' });
+    expect(Number(settled.payout)).toBeGreaterThan(3);
+    expect(rows.some((r: any) => r.type === 'balance.changed' && r.data.kind === 'payout')).toBe(
+      true,
+    );
+    const resolved = (await logged(t)).find(
+      (e) => e.type === 'market.resolved' && e.marketId === other.id,
+    );
+    expect(resolved.data).not.toHaveProperty('resolvedBy');
+    expect(JSON.stringify(await logged(t))).not.toContain(trader.id);
+  });
+
   it('answers 410 with the oldest seq for an after older than the retention', async () => {
     const events = await logged(t);
     await t.db.query(`UPDATE event_log SET logged_at = now() - interval '8 days' WHERE seq <= 2`);

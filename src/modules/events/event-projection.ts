@@ -118,7 +118,7 @@ export async function privateEventsFor(
         manager,
         `SELECT user_id AS "userId", id AS "positionId", outcome, shares::text AS shares,
                 payout::text AS payout
-           FROM positions WHERE market_id = $1 AND status = 'settled' ORDER BY id`,
+           FROM positions WHERE market_id = $1 AND settled_at IS NOT NULL ORDER BY id`,
         [marketId],
       );
       const settled: PrivateEventDraft[] = positions.map(({ userId, ...position }) => ({

@@ -73,7 +73,11 @@ export class LiveEventsHub
     subscriber.on('message', () => this.catchUp());
     subscriber.subscribe(eventsChannel(this.config.redis.prefix)).catch(() => undefined);
     this.subscriber = subscriber;
-    this.poller = setInterval(() => this.catchUp(), HUB_TIMING.pollMs);
+    // The poll covers lost notifications for connected clients; with none there is nothing
+    // to deliver, and the first one replays from the log itself.
+    this.poller = setInterval(() => {
+      if (this.publicCursors.size > 0 || this.privateCursors.size > 0) this.catchUp();
+    }, HUB_TIMING.pollMs);
     this.poller.unref();
   }
 
