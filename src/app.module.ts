@@ -18,6 +18,7 @@ import { HealthModule } from './modules/health/health.module';
 import { SearchModule } from './modules/search/search.module';
 import { UsersModule } from './modules/users/users.module';
 import { EventsModule } from './modules/events/events.module';
+import { LiveEventsModule } from './modules/events/live-events.module';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module';
 import { MarketsModule } from './modules/markets/markets.module';
 import { TradingModule } from './modules/trading/trading.module';
@@ -54,6 +55,7 @@ export class AppModule {
         MarketsModule,
         TradingModule,
         SearchModule,
+        LiveEventsModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],
       providers: [

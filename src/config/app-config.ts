@@ -57,6 +57,8 @@ export interface AppConfig {
   };
   queueDashboard: { user?: string; password?: string };
   settlement: { batchSize: number; batchPauseMs: number };
+  /** The event log and its streams (docs/streaming.md); connection limits are per instance. */
+  events: { retentionDays: number; maxConnectionsPerIp: number; maxConnectionsPerUser: number };
 }
 
 /** Class twin of the interface above, so `AppConfig` can be a Nest injection token. */
@@ -172,6 +174,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     settlement: {
       batchSize: parsed.SETTLEMENT_BATCH_SIZE ?? 200,
       batchPauseMs: parsed.SETTLEMENT_BATCH_PAUSE_MS ?? 0,
+    },
+    events: {
+      retentionDays: parsed.EVENTS_RETENTION_DAYS ?? 7,
+      maxConnectionsPerIp: parsed.STREAM_MAX_CONNECTIONS_PER_IP ?? 50,
+      maxConnectionsPerUser: parsed.STREAM_MAX_CONNECTIONS_PER_USER ?? 10,
     },
   };
 }

@@ -98,6 +98,9 @@ export class EnvSchema {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
   @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3650) EVENTS_RETENTION_DAYS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) STREAM_MAX_CONNECTIONS_PER_IP?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) STREAM_MAX_CONNECTIONS_PER_USER?: number;
 
   @IsOptional() @IsString() QUEUE_DASHBOARD_USER?: string;
   @IsOptional() @IsString() @MinLength(12) QUEUE_DASHBOARD_PASSWORD?: string;

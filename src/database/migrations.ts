@@ -6,6 +6,7 @@ import { OutboxPublishedIndex1732300004000 } from '../../migrations/173230000400
 import { InitialTradeAndAuditTrail1764600010000 } from '../../migrations/1764600010000-InitialTradeAndAuditTrail';
 import { AuthorityVersion1764600020000 } from '../../migrations/1764600020000-AuthorityVersion';
 import { ApiKeys1764600020001 } from '../../migrations/1764600020001-ApiKeys';
+import { EventLog1764600040000 } from '../../migrations/1764600040000-EventLog';
 import { TypeormMetadata1764600050000 } from '../../migrations/1764600050000-TypeormMetadata';
 
 /**
@@ -20,5 +21,6 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   InitialTradeAndAuditTrail1764600010000,
   AuthorityVersion1764600020000,
   ApiKeys1764600020001,
+  EventLog1764600040000,
   TypeormMetadata1764600050000,
 ];

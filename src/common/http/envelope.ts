@@ -13,10 +13,17 @@ export interface CursorPagination {
   nextCursor: string | null;
 }
 
+/** Pages of a sequence (GET /api/events): continue with `after=nextAfter`. */
+export interface SeqPagination {
+  limit: number;
+  nextAfter: number;
+  hasMore: boolean;
+}
+
 export interface EnvelopeMeta {
   requestId: string;
   timestamp: string;
-  pagination?: OffsetPagination | CursorPagination;
+  pagination?: OffsetPagination | CursorPagination | SeqPagination;
 }
 
 export interface SuccessEnvelope<T> {
@@ -39,6 +46,6 @@ export function envelopeMeta(requestId: string): EnvelopeMeta {
 export class Page<T> {
   constructor(
     readonly items: T[],
-    readonly pagination: OffsetPagination | CursorPagination,
+    readonly pagination: OffsetPagination | CursorPagination | SeqPagination,
   ) {}
 }

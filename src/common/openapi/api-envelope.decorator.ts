@@ -22,6 +22,7 @@ const ERROR_EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
   INSUFFICIENT_FUNDS: 'This needs 250.00 credits; the balance is 120.00.',
   PAYLOAD_TOO_LARGE: 'The body is larger than the limit.',
   RATE_LIMITED: 'Too many requests; retry after the time in Retry-After.',
+  EVENTS_EXPIRED: 'Events after seq 12 are no longer kept; the oldest available seq is 4810.',
   INTERNAL_ERROR: 'An unexpected error occurred.',
   SERVICE_UNAVAILABLE: 'A dependency is temporarily unavailable; retry shortly.',
 };

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { EventLogRepository } from './event-log.repository';
 import { EventRouting } from './event-routing';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxMetrics } from './outbox.metrics';
@@ -10,7 +11,7 @@ import { OutboxService } from './outbox.service';
  */
 @Global()
 @Module({
-  providers: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting],
-  exports: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting],
+  providers: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting, EventLogRepository],
+  exports: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting, EventLogRepository],
 })
 export class EventsModule {}

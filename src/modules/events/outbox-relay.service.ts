@@ -11,9 +11,13 @@ import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { closeNowIfRedisDown } from '../../queues/shutdown';
 import { REDIS } from '../../redis/redis.module';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { withTimeout } from '../../common/async/with-timeout';
+import { AppConfig } from '../../config/app-config';
+import { EventLogRepository } from './event-log.repository';
+import { privateEventsFor, publicData } from './event-projection';
 import { EventRouting } from './event-routing';
+import { eventsChannel } from './live-events.channel';
 import { MarketEvent } from './market-event';
 import { OutboxMetrics } from './outbox.metrics';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
@@ -71,6 +75,8 @@ interface BatchResult {
   /** False when another relay held the lock: nothing was attempted. */
   locked: boolean;
   published: MarketEvent[];
+  /** The public event log's last seq after this batch (when anything was published). */
+  lastSeq?: number;
   failure?: { event: MarketEvent; error: unknown };
 }
 
@@ -115,6 +121,8 @@ export class OutboxRelayService
     private readonly routing: EventRouting,
     private readonly metrics: OutboxMetrics,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly eventLog: EventLogRepository,
+    private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -141,7 +149,10 @@ export class OutboxRelayService
   async runOnce(): Promise<{ locked: boolean; published: number }> {
     await this.pruneIfDue();
     const result = await this.publishBatch();
-    if (result.published.length > 0) this.metrics.published.inc(result.published.length);
+    if (result.published.length > 0) {
+      this.metrics.published.inc(result.published.length);
+      if (result.lastSeq !== undefined) await this.notifyStreams(result.lastSeq);
+    }
     if (result.failure) throw result.failure.error;
     return { locked: result.locked, published: result.published.length };
   }
@@ -184,14 +195,54 @@ export class OutboxRelayService
           break;
         }
       }
+      let lastSeq: number | undefined;
       if (published.length > 0) {
+        lastSeq = await this.appendToEventLog(manager, published);
         await this.outbox.markPublished(
           manager,
           published.map((event) => event.eventId),
         );
       }
-      return { locked: true, published, failure };
+      return { locked: true, published, failure, lastSeq };
     });
+  }
+
+  /**
+   * Appends the published events to the public log (gap-free seq: this transaction holds the
+   * relay lock, and a rollback returns the numbers) with the private events each causes.
+   */
+  private async appendToEventLog(
+    manager: EntityManager,
+    published: MarketEvent[],
+  ): Promise<number> {
+    const entries = [];
+    for (const event of published) {
+      entries.push({
+        event: {
+          seq: 0,
+          id: event.eventId,
+          type: event.type,
+          version: event.version,
+          occurredAt: event.occurredAt,
+          marketId: event.marketId,
+          data: publicData(event.type, event.data),
+        },
+        privateEvents: await privateEventsFor(manager, event),
+      });
+    }
+    return this.eventLog.append(manager, entries);
+  }
+
+  /**
+   * Tells every API instance's live hub that the log grew (Redis pub/sub, after the commit).
+   * Best effort: a lost message only delays delivery until the hub's next poll of the log.
+   */
+  private async notifyStreams(lastSeq: number): Promise<void> {
+    await withTimeout(
+      this.redis.publish(eventsChannel(this.config.redis.prefix), String(lastSeq)),
+      RELAY_TIMING.publishTimeoutMs,
+      'notifying streams',
+    ).catch(() => undefined);
   }
 
   /**
@@ -258,6 +309,8 @@ export class OutboxRelayService
     this.lastPrune = Date.now();
     const pruned = await this.prune();
     if (pruned > 0) this.logger.log({ pruned }, 'pruned published outbox events');
+    const prunedLog = await this.pruneEventLog();
+    if (prunedLog > 0) this.logger.log({ pruned: prunedLog }, 'pruned the event log');
   }
 
   /**
@@ -269,6 +322,21 @@ export class OutboxRelayService
     let pruned = 0;
     for (let round = 0; round < 10; round++) {
       const deleted = await this.outbox.prunePublished(before, RELAY_TIMING.pruneBatch);
+      pruned += deleted;
+      if (deleted < RELAY_TIMING.pruneBatch) break;
+    }
+    return pruned;
+  }
+
+  /**
+   * The event log's cleanup: deletes entries logged more than EVENTS_RETENTION_DAYS ago, in
+   * batches like prune(). Runs in the relay's loop once a minute (one relay at a time).
+   */
+  async pruneEventLog(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.events.retentionDays * 86_400_000);
+    let pruned = 0;
+    for (let round = 0; round < 10; round++) {
+      const deleted = await this.eventLog.prune(before, RELAY_TIMING.pruneBatch);
       pruned += deleted;
       if (deleted < RELAY_TIMING.pruneBatch) break;
     }
