@@ -1,6 +1,11 @@
 import { DataSourceOptions } from 'typeorm';
 import { ApiKeyEntity } from '../modules/auth/api-keys/api-key.entity';
 import { RefreshTokenEntity } from '../modules/auth/refresh-token.entity';
+import {
+  EventLogEntity,
+  EventStreamEntity,
+  UserEventLogEntity,
+} from '../modules/events/event-log.entity';
 import { OutboxEventEntity } from '../modules/events/outbox-event.entity';
 import { IdempotencyKeyEntity } from '../modules/idempotency/idempotency-key.entity';
 import { MarketEntity } from '../modules/markets/market.entity';
@@ -23,6 +28,9 @@ export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = 
   PositionEntity,
   TradeEntity,
   OutboxEventEntity,
+  EventStreamEntity,
+  EventLogEntity,
+  UserEventLogEntity,
   IdempotencyKeyEntity,
   MarketEmbeddingEntity,
 ];

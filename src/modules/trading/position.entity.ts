@@ -10,6 +10,7 @@ export type PositionStatus = (typeof POSITION_STATUSES)[number];
 @Unique('positions_user_id_market_id_outcome_key', ['userId', 'marketId', 'outcome'])
 @Index('positions_user_idx', ['userId', 'createdAt', 'id'])
 @Index('positions_unsettled_idx', ['marketId', 'id'], { where: 'settled_at IS NULL' })
+@Index('positions_settled_market_idx', ['marketId'], { where: 'settled_at IS NOT NULL' })
 @Check('positions_outcome_check', `outcome IN ('YES', 'NO')`)
 @Check('positions_shares_check', 'shares >= 0')
 @Check('positions_invested_check', 'invested >= 0')

@@ -16,6 +16,7 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
 @Entity('ledger_entries')
 @Index('ledger_entries_user_created_idx', ['userId', 'createdAt', 'id'])
 @Index('ledger_entries_market_idx', ['marketId'], { where: 'market_id IS NOT NULL' })
+@Index('ledger_entries_reference_idx', ['referenceId'], { where: 'reference_id IS NOT NULL' })
 @Check(
   'ledger_entries_kind_check',
   `kind IN ('grant', 'subsidy', 'buy', 'sell', 'payout', 'refund', 'residual')`,
