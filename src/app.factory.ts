@@ -2,7 +2,6 @@ import helmet from '@fastify/helmet';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type pino from 'pino';
@@ -10,6 +9,7 @@ import { AppModule } from './app.module';
 import { ServiceUnavailableError } from './common/errors/app-error';
 import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { requestIdFor } from './common/http/request-id';
+import { setupOpenApi } from './common/openapi/openapi-document';
 import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
@@ -44,18 +44,7 @@ export function fastifyOptions(
   };
 }
 
-export function buildOpenApiDocument(app: NestFastifyApplication) {
-  const config = new DocumentBuilder()
-    .setTitle('Market API')
-    .setDescription(
-      'Yes/no prediction markets priced by an LMSR market maker. Every response is an envelope ' +
-        '`{success, data | error, meta}`; credits and shares are decimal strings.',
-    )
-    .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  return SwaggerModule.createDocument(app, config);
-}
+export { buildOpenApiDocument } from './common/openapi/openapi-document';
 
 /** Everything main.ts and the tests share after the module is created. */
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
@@ -133,10 +122,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     });
   }
 
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
-    jsonDocumentUrl: 'docs-json',
-    customSiteTitle: 'Market API',
-  });
+  setupOpenApi(app);
   mountQueueDashboard(app, config);
 }
 

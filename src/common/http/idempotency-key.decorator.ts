@@ -26,8 +26,8 @@ export function ApiIdempotent() {
       required: false,
       description:
         'Retry-safe key (1–255 chars), scoped to the caller. A retry with the same key and body within 24 h ' +
-        'returns the stored response with `Idempotent-Replayed: true` and moves no money.',
-      example: '6f1c2b9e-buy-42',
+        'returns the stored response with `Idempotent-Replayed: true` and moves no money. Use a ' +
+        'fresh one per operation (e.g. a UUID); leave it empty to send none.',
     }),
     ApiErrors('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_FLIGHT'),
   );
