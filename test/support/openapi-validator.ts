@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { CONTRACT_HEADERS } from '../../src/common/openapi/openapi-document';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Paths the document does not describe on purpose: the documents, metrics, the dashboard. */
 const UNDOCUMENTED = [/^\/docs(\/|-json|$)/, /^\/metrics(\/|$)/, /^\/admin\/queues(\/|$)/];

@@ -21,8 +21,9 @@ function resolve(text: string, now: Date): string {
 /** Replaces every date placeholder in the document (in place) with a date relative to `now`. */
 export function resolveRelativeExamples<T>(node: T, now: Date): T {
   if (Array.isArray(node)) {
-    node.forEach((item, index) => {
-      node[index] =
+    const list = node as unknown[];
+    list.forEach((item, index) => {
+      list[index] =
         typeof item === 'string' ? resolve(item, now) : resolveRelativeExamples(item, now);
     });
   } else if (node !== null && typeof node === 'object') {

@@ -249,7 +249,7 @@ export const Field = {
         type: [String],
         maxItems: options.maxItems,
         items: { type: 'string', pattern: options.pattern.source },
-      } as ApiPropertyOptions),
+      }),
       ...(options.normalize
         ? [
             Transform(({ value }: { value: unknown }) =>
