@@ -41,6 +41,12 @@ export interface FieldOptions {
 export const OnlyWhenPresent = () =>
   ValidateIf((_object: object, value: unknown) => value !== undefined);
 
+/** A check that refuses impossible days (2027-02-30), which Date would roll over. */
+function isRealDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 function base(options: FieldOptions, schema: ApiPropertyOptions): PropertyDecorator[] {
   const docs = {
     ...schema,
@@ -67,8 +73,9 @@ export const EARLIEST_DATE = new Date('0001-01-01T00:00:00.000Z');
 export const LATEST_DATE = new Date('9999-12-31T23:59:59.999Z');
 
 export function parseApiDate(value: unknown): Date | null {
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return null;
-  const date = new Date(value);
+  const match = typeof value === 'string' ? ISO_DATE_TIME.exec(value) : null;
+  if (!match || !isRealDay(Number(match[1]), Number(match[2]), Number(match[3]))) return null;
+  const date = new Date(value as string);
   if (Number.isNaN(date.getTime())) return null;
   if (date < EARLIEST_DATE || date > LATEST_DATE) return null;
   return date;
@@ -264,7 +271,13 @@ export const Field = {
   },
 
   /** A nested object validated by its own DTO class. */
-  nested(type: () => new () => object, options: FieldOptions = {}): PropertyDecorator {
-    return applyDecorators(...base(options, { type }), ValidateNested(), TransformType(type));
+  // The class itself, not a thunk: @nestjs/swagger takes a thunk for lazy only when the
+  // function is literally named `type`, and otherwise writes an empty $ref.
+  nested(type: new () => object, options: FieldOptions = {}): PropertyDecorator {
+    return applyDecorators(
+      ...base(options, { type }),
+      ValidateNested(),
+      TransformType(() => type),
+    );
   },
 };

@@ -35,6 +35,7 @@ const CLOSING_TAGS: Array<{ name: string; description: string }> = [
 ];
 
 export const BEARER = 'bearer';
+const EXAMPLE_ID = '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21';
 const docsLogger = new Logger('Docs');
 
 /** Headers a response may carry that clients act on; the e2e hook checks each is documented. */
@@ -203,6 +204,13 @@ export function completeDocument(
         errorCodes: [],
       };
       for (const tag of (op.tags ?? []) as string[]) used.add(tag);
+      // Path ids are UUIDs (IdParam): say so, and prefill one (an unknown id is a 404).
+      for (const parameter of (op.parameters ?? []) as Json[]) {
+        if (parameter.in === 'path' && /(^id|Id)$/.test(parameter.name as string)) {
+          parameter.schema = { type: 'string', format: 'uuid' };
+          parameter.example = EXAMPLE_ID;
+        }
+      }
       const responses = (op.responses ?? {}) as Json;
 
       // Every route: a malformed URL or header (400), a bad bearer token (401, public
@@ -300,7 +308,7 @@ export function exactlyOneOfParameters(document: OpenAPIObject): OpenAPIObject {
               type: 'object',
               title: branch.name,
               description: branch.description,
-              properties: { [branch.name]: branch.schema },
+              properties: { [branch.name]: { ...branch.schema, description: branch.description } },
               required: [branch.name],
               additionalProperties: false,
             })),

@@ -71,7 +71,7 @@ export class CreateMarketDto extends MarketEditableDto {
   })
   liquidity?: string;
 
-  @Field.nested(() => InitialPositionDto, { optional: true })
+  @Field.nested(InitialPositionDto, { optional: true })
   initialPosition?: InitialPositionDto;
 }
 
