@@ -80,6 +80,8 @@ describe('the OpenAPI document', () => {
         expect(op.security, op.operationId).toBeDefined();
         expect(op.responses['500'], op.operationId).toBeDefined();
         expect(op.responses['401'], op.operationId).toBeDefined();
+        const success = Object.keys(op.responses).filter((status) => /^2/.test(status));
+        expect(success.length, op.operationId).toBeGreaterThan(0);
       }
     }
     const tags = (built.tags as Json[]).map((tag) => tag.name);

@@ -154,16 +154,7 @@ function errorResponse(status: number, codes: ErrorCode[]): Json {
           ],
         },
         examples: Object.fromEntries(
-          codes.map((code) => [
-            code,
-            {
-              value: {
-                success: false,
-                error: { code, message: ERROR_EXAMPLE_MESSAGES[code] },
-                meta: META_EXAMPLE,
-              },
-            },
-          ]),
+          codes.map((code) => [code, { $ref: `#/components/examples/${code}` }]),
         ),
       },
     },
@@ -225,14 +216,16 @@ export function completeDocument(
         codes.add(code);
       }
       if (route.rateLimited) codes.add('RATE_LIMITED');
-      if (route.hasBody) codes.add('PAYLOAD_TOO_LARGE');
+      // Fastify reads a body on any method but GET, whether the route wants one or not.
+      const takesBody = method !== 'get';
+      if (takesBody) codes.add('PAYLOAD_TOO_LARGE');
       const byStatus = new Map<number, ErrorCode[]>();
       for (const code of codes) {
         const status = ERROR_STATUS[code];
         byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
       }
       // A body in another content type than JSON.
-      if (route.hasBody) byStatus.set(415, ['VALIDATION_FAILED']);
+      if (takesBody) byStatus.set(415, ['VALIDATION_FAILED']);
       for (const status of Object.keys(responses)) {
         if (Number(status) >= 400) delete responses[status];
       }
@@ -247,21 +240,19 @@ export function completeDocument(
         (parameter) => parameter.in === 'header' && parameter.name === 'Idempotency-Key',
       );
       for (const [status, response] of Object.entries(responses)) {
-        const headers: Json = {
-          'X-Request-Id': { ...HEADER_DOCS['x-request-id'], required: true },
-        };
+        // Shared definitions in components.headers keep the document small.
+        const names: Array<(typeof CONTRACT_HEADERS)[number]> = ['x-request-id'];
         if (route.rateLimited) {
-          for (const name of [
-            'x-ratelimit-limit',
-            'x-ratelimit-remaining',
-            'x-ratelimit-reset',
-          ] as const) {
-            headers[HEADER_NAMES[name]] = HEADER_DOCS[name];
-          }
+          names.push('x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset');
         }
-        if (status === '429')
-          headers['Retry-After'] = { ...HEADER_DOCS['retry-after'], required: true };
-        if (idempotent) headers['Idempotent-Replayed'] = HEADER_DOCS['idempotent-replayed'];
+        if (status === '429') names.push('retry-after');
+        if (idempotent) names.push('idempotent-replayed');
+        const headers: Json = Object.fromEntries(
+          names.map((name) => [
+            HEADER_NAMES[name],
+            { $ref: `#/components/headers/${HEADER_NAMES[name]}` },
+          ]),
+        );
         (response as Json).headers = { ...((response as Json).headers ?? {}), ...headers };
       }
       op.responses = responses;
@@ -269,6 +260,32 @@ export function completeDocument(
       op.security = route.authenticated ? [{ [BEARER]: [] }] : [{}, { [BEARER]: [] }];
     }
   }
+  document.components = {
+    ...document.components,
+    headers: Object.fromEntries(
+      CONTRACT_HEADERS.map((name) => [
+        HEADER_NAMES[name],
+        {
+          ...HEADER_DOCS[name],
+          // Always on every answer; Retry-After is used only on 429s, where it is always sent.
+          ...(name === 'x-request-id' || name === 'retry-after' ? { required: true } : {}),
+        },
+      ]),
+    ),
+    examples: Object.fromEntries(
+      (Object.keys(ERROR_STATUS) as ErrorCode[]).map((code) => [
+        code,
+        {
+          summary: code,
+          value: {
+            success: false,
+            error: { code, message: ERROR_EXAMPLE_MESSAGES[code] },
+            meta: META_EXAMPLE,
+          },
+        },
+      ]),
+    ),
+  };
   const listed = new Set([...TAGS, ...CLOSING_TAGS].map((tag) => tag.name));
   document.tags = [
     ...TAGS,
