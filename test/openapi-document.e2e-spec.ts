@@ -82,6 +82,7 @@ describe('the OpenAPI document', () => {
         expect(op.responses['401'], op.operationId).toBeDefined();
         const success = Object.keys(op.responses).filter((status) => /^2/.test(status));
         expect(success.length, op.operationId).toBeGreaterThan(0);
+        expect(op.tags?.length, op.operationId).toBeGreaterThan(0);
       }
     }
     const tags = (built.tags as Json[]).map((tag) => tag.name);

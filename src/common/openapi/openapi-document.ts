@@ -350,7 +350,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication, now = new Date
     .addServer('/', 'This server')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  // Tags come from @ApiTags only: an untagged route (a test probe) stays outside the contract.
+  const document = SwaggerModule.createDocument(app, config, { autoTagControllers: false });
   exactlyOneOfParameters(document);
   completeDocument(document, routeFacts(app));
   return resolveRelativeExamples(document, now);
