@@ -15,7 +15,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { MetricsService } from '../src/metrics/metrics.service';
-import { DisabledEmbeddingsProvider } from '../src/modules/search/embeddings/disabled-embeddings.provider';
+import { OpenAiEmbeddingsProvider } from '../src/modules/search/embeddings/openai-embeddings.provider';
 import { MarketEmbeddingsRepository } from '../src/modules/search/market-embeddings.repository';
 import {
   CANDIDATES_PER_LIST,
@@ -23,7 +23,7 @@ import {
   TRIGRAM_THRESHOLD,
 } from '../src/modules/search/search-ranking';
 import { SearchRepository } from '../src/modules/search/search.repository';
-import { InMemoryVectorIndex } from '../src/modules/search/vectors/in-memory-vector-index';
+import { HnswVectorIndex } from '../src/modules/search/vectors/hnsw-vector-index';
 import { SqlVectorIndex } from '../src/modules/search/vectors/sql-vector-index';
 import { normalize } from '../src/modules/search/vectors/vector-math';
 
@@ -138,9 +138,13 @@ async function benchmark(markets: number): Promise<void> {
     );
 
     const embeddings = new MarketEmbeddingsRepository(db);
-    const provider = new DisabledEmbeddingsProvider(DIMENSIONS);
-    const sqlIndex = new SqlVectorIndex(embeddings, provider, config);
-    const memoryIndex = new InMemoryVectorIndex(embeddings, provider, config, new MetricsService());
+    // Never called: it only names the model whose vectors the indexes read.
+    const provider = new OpenAiEmbeddingsProvider(
+      { url: 'http://127.0.0.1:9', model: MODEL, timeoutMs: 1_000 },
+      new MetricsService(),
+    );
+    const sqlIndex = new SqlVectorIndex(embeddings, provider);
+    const memoryIndex = new HnswVectorIndex(embeddings, provider, config, new MetricsService());
     const options = { limit: 500, minSimilarity: -1 };
 
     const scan = await time(Math.max(3, Math.round(RUNS / (markets / 10_000))), () =>
@@ -154,7 +158,6 @@ async function benchmark(markets: number): Promise<void> {
       const serial = new SqlVectorIndex(
         new MarketEmbeddingsRepository({ manager: runner.manager } as DataSource),
         provider,
-        config,
       );
       const serialScan = await time(Math.max(3, Math.round(RUNS / (markets / 10_000))), () =>
         serial.nearest(randomUnitVector(), options),
@@ -165,12 +168,12 @@ async function benchmark(markets: number): Promise<void> {
     }
 
     const loadStarted = Date.now();
-    await memoryIndex.sync();
+    await memoryIndex.whenLoaded();
     console.log(
-      `  in-memory index, first load:               ${Date.now() - loadStarted} ms (${memoryIndex.count} vectors)`,
+      `  HNSW index, first load (build):            ${Date.now() - loadStarted} ms (${memoryIndex.count} vectors)`,
     );
     const memory = await time(RUNS * 4, () => memoryIndex.nearest(randomUnitVector(), options));
-    console.log(`  in-memory index query (incl. delta pull):  ${ms(memory)}`);
+    console.log(`  HNSW index query (incl. delta pull):       ${ms(memory)}`);
     const pull = await time(RUNS * 4, () => memoryIndex.sync());
     console.log(`  delta pull alone (no changes):             ${ms(pull)}`);
 

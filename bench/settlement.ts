@@ -55,13 +55,13 @@ async function main(): Promise<void> {
   );
   const creator = users.pop()!;
   const trading = app.get(TradingService);
-  const market = (
-    await trading.createMarket(creator, {
-      name: 'Settlement benchmark market',
-      closesAt: new Date(Date.now() + 86_400_000),
-      liquidity: '1000',
-    })
-  ).body;
+  const created = await trading.createMarket(creator, {
+    name: 'Settlement benchmark market',
+    closesAt: new Date(Date.now() + 86_400_000),
+    liquidity: '1000',
+  });
+  if (created.refusal) throw created.refusal;
+  const market = created.body;
 
   const tradeStart = performance.now();
   let next = 0;

@@ -8,10 +8,12 @@ import type pino from 'pino';
 import { AppModule } from './app.module';
 import { ServiceUnavailableError } from './common/errors/app-error';
 import { errorEnvelope } from './common/filters/all-exceptions.filter';
+import { answerClientError } from './common/http/client-error';
 import { requestIdFor } from './common/http/request-id';
 import { setupOpenApi } from './common/openapi/openapi-document';
 import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
+import { mountMetricsRoute } from './metrics/metrics-route';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 
@@ -33,6 +35,8 @@ export function fastifyOptions(
     genReqId: (req) => {
       return requestIdFor(req);
     },
+    // Requests Node's parser refuses (431, 400) get the envelope and an X-Request-Id too.
+    clientErrorHandler: answerClientError,
     // Our own onRequest hook answers 503 during shutdown, with the error envelope.
     return503OnClosing: false,
     // The router refuses a malformed URL (400) or a path parameter over maxParamLength
@@ -49,7 +53,7 @@ export { buildOpenApiDocument } from './common/openapi/openapi-document';
 /** Everything main.ts and the tests share after the module is created. */
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.setGlobalPrefix('api');
   // SIGTERM: in-flight requests finish, then connections close, then process.exit(0).
   app.enableShutdownHooks([], { useProcessExit: true });
 
@@ -124,6 +128,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
 
   setupOpenApi(app);
   mountQueueDashboard(app, config);
+  mountMetricsRoute(app, config);
 }
 
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {

@@ -1,25 +1,35 @@
 import 'reflect-metadata';
 import { armShutdownWatchdog } from './common/shutdown-watchdog';
 import { createApp } from './app.factory';
+import { prepareDependencies } from './bootstrap/prepare-dependencies';
+import { startUpFailureLine, startUpStep } from './bootstrap/start-up-error';
+import { startUpLogger } from './bootstrap/start-up-log';
 import { loadConfig, loadDotEnv } from './config/app-config';
-import { ensureDatabase } from './database/ensure-database';
 import { startWorker } from './worker';
 
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
-  await ensureDatabase(config.database.url);
+  const log = startUpLogger(config, 'Main');
+  await prepareDependencies(config, log);
   if (config.role === 'worker') {
     await startWorker(config);
     return;
   }
   armShutdownWatchdog();
   const app = await createApp(config);
-  await app.listen({ port: config.http.port, host: '0.0.0.0' });
+  const { host, port } = config.http;
+  await startUpStep(
+    'PORT',
+    (reason) =>
+      reason === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use`
+        : `cannot listen on ${host}:${port} (${reason})`,
+    () => app.listen({ port, host }),
+  );
 }
 
 bootstrap().catch((error: unknown) => {
-  // Config errors are one clear line; anything else keeps its stack.
-  console.error(error instanceof Error && error.name === 'ConfigError' ? error.message : error);
+  console.error(startUpFailureLine(error));
   process.exit(1);
 });

@@ -5,7 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { coreImports } from './app.module';
 import { AppConfig, loadConfig, loadDotEnv } from './config/app-config';
-import { ensureDatabase } from './database/ensure-database';
+import { prepareDependencies } from './bootstrap/prepare-dependencies';
+import { startUpFailureLine } from './bootstrap/start-up-error';
+import { startUpLogger } from './bootstrap/start-up-log';
 import { WorkersModule } from './workers.module';
 
 /** The worker process: queue consumers and the outbox relay, no HTTP. */
@@ -29,12 +31,14 @@ export async function startWorker(config: AppConfig) {
 }
 
 if (require.main === module) {
-  loadDotEnv();
-  const config = loadConfig();
-  ensureDatabase(config.database.url)
-    .then(() => startWorker(config))
-    .catch((error: unknown) => {
-      console.error(error instanceof Error && error.name === 'ConfigError' ? error.message : error);
-      process.exit(1);
-    });
+  const start = async () => {
+    loadDotEnv();
+    const config = loadConfig();
+    await prepareDependencies(config, startUpLogger(config, 'Worker'));
+    await startWorker(config);
+  };
+  start().catch((error: unknown) => {
+    console.error(startUpFailureLine(error));
+    process.exit(1);
+  });
 }

@@ -332,6 +332,8 @@ describe('fault: API process SIGTERM under load', () => {
         DATABASE_POOL_SIZE: '25',
         REDIS_URL: TEST_REDIS_URL,
         REDIS_PREFIX: t.redisPrefix,
+        // The test app's secret (random per process when unset), so its tokens work here.
+        JWT_SECRET: t.config.auth.jwtSecret,
         LOG_LEVEL: 'silent',
         RATE_LIMIT_READ: '100000',
         RATE_LIMIT_WRITE: '100000',

@@ -174,14 +174,19 @@ describe('markets', () => {
         { 'idempotency-key': 'create-too-expensive' },
       ],
     ])(
-      'answers %s with 422 INSUFFICIENT_FUNDS and writes nothing at all',
+      'answers %s with 422 INSUFFICIENT_FUNDS and writes nothing but the stored refusal',
       async (_label, override, headers) => {
         const user = await registerUser(t);
         const before = await dbState(t);
         const res = await post({ ...valid(), ...override }, { ...user.auth, ...headers });
         expect(res.statusCode).toBe(422);
         expect(res.json().error.code).toBe('INSUFFICIENT_FUNDS');
-        expect(await dbState(t)).toEqual(before);
+        // A keyed refusal is stored with its key (API.md, Idempotency); nothing else is written.
+        const keyed = headers['idempotency-key'] ? 1 : 0;
+        expect(await dbState(t)).toEqual({
+          ...before,
+          idempotencyKeys: before.idempotencyKeys + keyed,
+        });
         expect(await count(t, 'markets', 'creator_id = $1', [user.id])).toBe(0);
         expect(
           await sql(t, `SELECT kind, amount FROM ledger_entries WHERE user_id = $1`, [user.id]),
@@ -190,7 +195,11 @@ describe('markets', () => {
         expect(
           await count(t, 'outbox_events', `payload->'data'->>'creatorId' = $1`, [user.id]),
         ).toBe(0);
-        expect(await count(t, 'idempotency_keys', 'user_id = $1', [user.id])).toBe(0);
+        expect(
+          await sql(t, `SELECT response_status FROM idempotency_keys WHERE user_id = $1`, [
+            user.id,
+          ]),
+        ).toEqual(keyed ? [{ response_status: 422 }] : []);
       },
     );
 
@@ -1034,8 +1043,9 @@ describe('markets', () => {
       ).toEqual([{ amount: '94.82', market_id: market.id, reason: 'market deleted' }]);
       expect(await balanceOf(t, owner.id)).toBe('1000.00');
       expect(await count(t, 'markets', 'id = $1', [market.id])).toBe(0);
-      expect(await count(t, 'trades', 'market_id = $1', [market.id])).toBe(0);
-      expect(await count(t, 'positions', 'market_id = $1', [market.id])).toBe(0);
+      // The audit trail stays: the buy ledger row's referenceId is this trade (issue 13).
+      expect(await count(t, 'trades', 'market_id = $1', [market.id])).toBe(1);
+      expect(await count(t, 'positions', 'market_id = $1', [market.id])).toBe(1);
       const gone = await get(`/api/markets/${market.id}`);
       expect(gone.statusCode).toBe(404);
       expect(gone.json().error.code).toBe('NOT_FOUND');

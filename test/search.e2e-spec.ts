@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
 import { SEARCH_INDEX_QUEUE } from '../src/modules/search/search-index.jobs';
 import { SearchIndexer } from '../src/modules/search/search-indexer';
-import { InMemoryVectorIndex } from '../src/modules/search/vectors/in-memory-vector-index';
+import { HnswVectorIndex } from '../src/modules/search/vectors/hnsw-vector-index';
 import { SqlVectorIndex } from '../src/modules/search/vectors/sql-vector-index';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
 import { insertMarket, MarketSeed, TestMarket } from './factories/markets';
@@ -210,7 +210,7 @@ describe('search', () => {
     it('ranks the same with the in-memory index and the SQL cosine scan', async () => {
       const [query] = fake.embed(['crypto coin']);
       const options = { limit: 10, minSimilarity: 0.25 };
-      const memory = await t.app.get(InMemoryVectorIndex).nearest(query, options);
+      const memory = await t.app.get(HnswVectorIndex).nearest(query, options);
       const scan = await t.app.get(SqlVectorIndex).nearest(query, options);
       expect(memory.map((m) => m.marketId)).toEqual(scan.map((m) => m.marketId));
       memory.forEach((m, i) => expect(m.similarity).toBeCloseTo(scan[i].similarity, 5));
@@ -483,11 +483,11 @@ describe('search with the embeddings provider down', () => {
   });
 });
 
-describe('search without an embeddings provider', () => {
+describe('search with EMBEDDINGS_PROVIDER=none', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ env: { EMBEDDINGS_PROVIDER: 'none' } });
     const creator = await registerUser(t);
     await insertMarket(t, { name: 'Will the Marlow ferry resume service?', creatorId: creator.id });
   });
@@ -499,7 +499,7 @@ describe('search without an embeddings provider', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({
       code: 'VALIDATION_FAILED',
-      message: expect.stringMatching(/no embeddings provider is configured/),
+      message: expect.stringMatching(/turned off .*EMBEDDINGS_PROVIDER=none/),
       details: { mode: [expect.any(String)] },
     });
   });
@@ -600,7 +600,7 @@ describe('search with a slow embeddings provider', () => {
   });
 });
 
-describe('the in-memory vector index', () => {
+describe('the HNSW vector index', () => {
   let fake: FakeEmbeddingsServer;
   let t: TestApp;
   let creator: TestUser;
@@ -616,9 +616,9 @@ describe('the in-memory vector index', () => {
     await fake?.close();
   });
 
-  it('follows PostgreSQL: grows past its first allocation and drops deleted markets', async () => {
-    // 1,100 markets with random unit vectors written straight to the table (beyond the
-    // initial 1,024 rows), and one real one about space.
+  it('follows PostgreSQL: takes new vectors, drops deleted markets, agrees with the exact scan', async () => {
+    // 1,100 markets with random unit vectors written straight to the table, and one real
+    // one about space.
     await sql(
       t,
       `INSERT INTO markets (name, creator_id, liquidity, subsidy, collateral, closes_at)
@@ -643,18 +643,24 @@ describe('the in-memory vector index', () => {
     });
     await indexMarkets(t, [comet]);
 
-    const index = t.app.get(InMemoryVectorIndex);
+    const index = t.app.get(HnswVectorIndex);
     expect((await results(t, { q: 'satellite', mode: 'semantic' }))[0].id).toBe(comet.id);
     expect(index.count).toBe(1101);
 
     await sql(t, `DELETE FROM markets WHERE id = $1`, [comet.id]);
     expect(await results(t, { q: 'satellite', mode: 'semantic' })).toEqual([]);
     expect(index.count).toBe(1100);
-    // What is left still ranks like the SQL scan.
-    const [query] = fake.embed(['filler market']);
-    const options = { limit: 5, minSimilarity: -1 };
-    const memory = await index.nearest(query, options);
-    const scan = await t.app.get(SqlVectorIndex).nearest(query, options);
-    expect(memory.map((m) => m.marketId)).toEqual(scan.map((m) => m.marketId));
+    // What is left is found like the exact SQL scan finds it: approximate, so compared as
+    // recall@10 over 20 random queries (random 384-dimensional vectors are HNSW's hardest
+    // case; docs/search.md has the measured recall at 100k and 1M).
+    const options = { limit: 10, minSimilarity: -1 };
+    let found = 0;
+    for (let i = 0; i < 20; i++) {
+      const query = Array.from({ length: 384 }, () => Math.random() - 0.5);
+      const approximate = new Set((await index.nearest(query, options)).map((m) => m.marketId));
+      const exact = await t.app.get(SqlVectorIndex).nearest(query, options);
+      found += exact.filter((m) => approximate.has(m.marketId)).length;
+    }
+    expect(found / 200).toBeGreaterThanOrEqual(0.95);
   });
 });

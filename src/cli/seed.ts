@@ -14,6 +14,16 @@ import { queryRows } from '../database/sql';
  * (a `grant` ledger row); each market's subsidy is paid by its creator (a `subsidy` row),
  * exactly as the API would do it. Runs in SQL batches with a progress bar.
  */
+const SEED_USAGE = `usage: npm run seed -- [--markets <n>] [--users <n>]
+
+Fills the database named by DATABASE_URL (.env) with money-consistent demo data: users with
+granted credits, markets whose subsidy their creator paid, and trades.
+
+options:
+  --markets <n>  markets to create (default 10000)
+  --users <n>    users to create (default 1000)
+  -h, --help     this text`;
+
 const ENTITIES = [
   'the Zephyrian Senate',
   'Bitcoin',
@@ -71,8 +81,13 @@ async function main(): Promise<void> {
     options: {
       markets: { type: 'string', default: '10000' },
       users: { type: 'string', default: '1000' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(SEED_USAGE);
+    return;
+  }
   const markets = Number(values.markets);
   const users = Number(values.users);
   if (!Number.isInteger(markets) || markets < 0 || !Number.isInteger(users) || users < 1) {

@@ -45,6 +45,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ EMBEDDINGS_URL: '' }).embeddings.url).toBeUndefined();
   });
 
+  it('uses the built-in embeddings provider by default, openai when only a URL is set', () => {
+    expect(loadConfig({}).embeddings).toMatchObject({ provider: 'local', dimensions: undefined });
+    expect(loadConfig({ EMBEDDINGS_URL: 'http://localhost:11434/v1' }).embeddings.provider).toBe(
+      'openai',
+    );
+    expect(loadConfig({ EMBEDDINGS_PROVIDER: 'none' }).embeddings.provider).toBe('none');
+    expect(() => loadConfig({ EMBEDDINGS_PROVIDER: 'openai' })).toThrow(/EMBEDDINGS_URL/);
+    expect(() => loadConfig({ EMBEDDINGS_PROVIDER: 'onnx' })).toThrow(/EMBEDDINGS_PROVIDER/);
+  });
+
   it('strips a trailing slash from the embeddings URL', () => {
     expect(loadConfig({ EMBEDDINGS_URL: 'http://localhost:11434/v1/' }).embeddings.url).toBe(
       'http://localhost:11434/v1',

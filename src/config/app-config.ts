@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
+import { parseBoolean, parseTrustProxy } from './env-values';
 
 export type AppEnv = 'development' | 'test' | 'production';
 export type AppRole = 'api' | 'worker' | 'all';
@@ -12,6 +14,8 @@ export interface AppConfig {
   env: AppEnv;
   role: AppRole;
   http: {
+    /** Interface to listen on: loopback in development, every interface in production. */
+    host: string;
     port: number;
     bodyLimitBytes: number;
     trustProxy: boolean;
@@ -19,10 +23,14 @@ export interface AppConfig {
     corsOrigins: string[];
   };
   log: { level: string };
+  /** `/metrics` on a port of its own and/or behind a bearer token; neither: public on PORT. */
+  metrics: { port?: number; token?: string };
   database: { url: string; poolSize: number; runMigrationsOnStart: boolean };
   redis: { url: string; prefix: string; commandTimeoutMs: number };
   auth: {
     jwtSecret: string;
+    /** True when JWT_SECRET was unset and the secret was made at random for this process. */
+    jwtSecretIsEphemeral: boolean;
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
@@ -34,10 +42,13 @@ export interface AppConfig {
   rateLimit: { read: number; write: number; auth: number; windowMs: number };
   cache: { ttlMs: number };
   embeddings: {
+    /** `local` (built-in, the default), `openai` (any OpenAI-compatible server) or `none`. */
+    provider: 'local' | 'openai' | 'none';
     url?: string;
     model: string;
     apiKey?: string;
-    dimensions: number;
+    /** Asked of the provider when set (shorter vectors); the size is otherwise learnt. */
+    dimensions?: number;
     timeoutMs: number;
     /** Send `dimensions` in requests; turn off for servers whose model cannot shorten vectors. */
     sendDimensions: boolean;
@@ -56,7 +67,9 @@ export class ConfigError extends Error {
 
 /** Secrets that have a development default but must be set explicitly in production. */
 const PRODUCTION_SECRETS = ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL'] as const;
-const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+/** Variables that mean nothing alone: both are set, or neither. */
+const PAIRS = [['ADMIN_EMAIL', 'ADMIN_PASSWORD']] as const;
 
 /**
  * Validates the environment once and builds the typed config. Throws a `ConfigError`
@@ -74,6 +87,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const appEnv = (parsed.NODE_ENV ?? 'development') as AppEnv;
+  for (const [first, second] of PAIRS) {
+    if (Boolean(parsed[first]) !== Boolean(parsed[second])) {
+      const missing = parsed[first] ? second : first;
+      throw new ConfigError(
+        `Invalid configuration: ${first} and ${second} go together; ${missing} is missing`,
+      );
+    }
+  }
   if (appEnv === 'production') {
     const missing = PRODUCTION_SECRETS.filter((name) => !parsed[name]);
     if (missing.length > 0) {
@@ -86,19 +107,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env: appEnv,
     role: (parsed.APP_ROLE ?? 'all') as AppRole,
     http: {
+      host: parsed.HOST ?? (appEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
       port: parsed.PORT ?? 3000,
       bodyLimitBytes: parsed.BODY_LIMIT_BYTES ?? 100 * 1024,
-      trustProxy: parsed.TRUST_PROXY ?? false,
+      trustProxy: parseTrustProxy(parsed.TRUST_PROXY),
       corsOrigins: (parsed.CORS_ORIGINS ?? '')
         .split(',')
         .map((origin) => origin.trim())
         .filter((origin) => origin !== ''),
     },
     log: { level: parsed.LOG_LEVEL ?? (appEnv === 'test' ? 'silent' : 'info') },
+    metrics: { port: parsed.METRICS_PORT, token: parsed.METRICS_TOKEN },
     database: {
       url: parsed.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_api',
       poolSize: parsed.DATABASE_POOL_SIZE ?? 20,
-      runMigrationsOnStart: parsed.MIGRATIONS_RUN ?? true,
+      runMigrationsOnStart: parseBoolean(parsed.MIGRATIONS_RUN, true),
     },
     redis: {
       url: parsed.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -106,7 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       commandTimeoutMs: parsed.REDIS_TIMEOUT_MS ?? 250,
     },
     auth: {
-      jwtSecret: parsed.JWT_SECRET ?? DEV_JWT_SECRET,
+      // Never a constant from the source: anyone could read it and forge tokens. Production
+      // refused to start above; elsewhere tokens live as long as this process.
+      jwtSecret: parsed.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+      jwtSecretIsEphemeral: parsed.JWT_SECRET === undefined,
       issuer: parsed.JWT_ISSUER ?? 'market-api',
       audience: parsed.JWT_AUDIENCE ?? 'market-api-clients',
       accessTtlSeconds: parsed.JWT_ACCESS_TTL_SECONDS ?? 15 * 60,
@@ -127,12 +153,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     cache: { ttlMs: parsed.CACHE_TTL_MS ?? 30_000 },
     embeddings: {
+      provider: embeddingsProvider(parsed.EMBEDDINGS_PROVIDER, parsed.EMBEDDINGS_URL),
       url: parsed.EMBEDDINGS_URL?.replace(/\/+$/, ''),
       model: parsed.EMBEDDINGS_MODEL ?? 'text-embedding-3-small',
       apiKey: parsed.EMBEDDINGS_API_KEY,
-      dimensions: parsed.EMBEDDINGS_DIMENSIONS ?? 384,
+      dimensions: parsed.EMBEDDINGS_DIMENSIONS,
       timeoutMs: parsed.EMBEDDINGS_TIMEOUT_MS ?? 2000,
-      sendDimensions: parsed.EMBEDDINGS_SEND_DIMENSIONS ?? true,
+      sendDimensions: parseBoolean(parsed.EMBEDDINGS_SEND_DIMENSIONS, true),
     },
     queueDashboard: {
       user: parsed.QUEUE_DASHBOARD_USER,
@@ -152,4 +179,22 @@ export function loadDotEnv(): void {
   } catch {
     // No .env file: the environment and the defaults stand.
   }
+}
+
+/**
+ * `EMBEDDINGS_PROVIDER`, defaulting to the built-in `local` provider. An `EMBEDDINGS_URL`
+ * without a provider keeps meaning what it meant before the setting existed: `openai`.
+ * `openai` without a URL is a configuration error, not a silent fallback.
+ */
+function embeddingsProvider(
+  provider: string | undefined,
+  url: string | undefined,
+): AppConfig['embeddings']['provider'] {
+  const chosen = (provider ?? (url ? 'openai' : 'local')) as AppConfig['embeddings']['provider'];
+  if (chosen === 'openai' && !url) {
+    throw new ConfigError(
+      'Invalid configuration: EMBEDDINGS_PROVIDER=openai needs EMBEDDINGS_URL (the base URL of an OpenAI-compatible API)',
+    );
+  }
+  return chosen;
 }

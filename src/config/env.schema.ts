@@ -1,6 +1,5 @@
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
-  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -12,9 +11,14 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { BOOLEAN_MESSAGE, BOOLEAN_WORDS } from './env-values';
 
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+/**
+ * A boolean setting stays a string here (`@Type(() => String)` stops class-transformer's
+ * implicit conversion, which reads "false" as true) and must be one of the words
+ * `parseBoolean` knows; `app-config.ts` turns it into a boolean.
+ */
+const IsBooleanWord = () => Matches(BOOLEAN_WORDS, { message: BOOLEAN_MESSAGE });
 
 /**
  * Every environment variable the process reads, with its rule. Defaults live in
@@ -23,9 +27,13 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
 export class EnvSchema {
   @IsOptional() @IsIn(['development', 'test', 'production']) NODE_ENV?: string;
   @IsOptional() @IsIn(['api', 'worker', 'all']) APP_ROLE?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.:-]{1,253}$/, { message: 'must be an IP address or a host name' })
+  HOST?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT_BYTES?: number;
-  @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY?: boolean;
+  // A boolean for now; `parseTrustProxy` (env-values.ts) is where hop counts or CIDRs go.
+  @IsOptional() @Type(() => String) @IsBooleanWord() TRUST_PROXY?: string;
   @IsOptional()
   @Matches(/^https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*$/, {
     message: 'must be a comma-separated list of origins such as https://app.example.com',
@@ -39,7 +47,7 @@ export class EnvSchema {
   @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE?: number;
-  @IsOptional() @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN?: boolean;
+  @IsOptional() @Type(() => String) @IsBooleanWord() MIGRATIONS_RUN?: string;
 
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' }) REDIS_URL?: string;
   @IsOptional() @Matches(/^[A-Za-z0-9:_-]{1,64}$/) REDIS_PREFIX?: string;
@@ -66,14 +74,18 @@ export class EnvSchema {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) CACHE_TTL_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(10) REDIS_TIMEOUT_MS?: number;
 
+  @IsOptional() @IsIn(['local', 'openai', 'none']) EMBEDDINGS_PROVIDER?: string;
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'must be an http(s) URL such as https://api.openai.com/v1' },
+  )
   EMBEDDINGS_URL?: string;
   @IsOptional() @IsString() EMBEDDINGS_MODEL?: string;
   @IsOptional() @IsString() EMBEDDINGS_API_KEY?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(8) @Max(4096) EMBEDDINGS_DIMENSIONS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) EMBEDDINGS_TIMEOUT_MS?: number;
-  @IsOptional() @Transform(toBoolean) @IsBoolean() EMBEDDINGS_SEND_DIMENSIONS?: boolean;
+  @IsOptional() @Type(() => String) @IsBooleanWord() EMBEDDINGS_SEND_DIMENSIONS?: string;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) SETTLEMENT_BATCH_SIZE?: number;
   @IsOptional()
@@ -82,6 +94,9 @@ export class EnvSchema {
   @Min(0)
   @Max(60_000)
   SETTLEMENT_BATCH_PAUSE_MS?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
+  @IsOptional() @IsString() @MinLength(16) METRICS_TOKEN?: string;
 
   @IsOptional() @IsString() QUEUE_DASHBOARD_USER?: string;
   @IsOptional() @IsString() @MinLength(12) QUEUE_DASHBOARD_PASSWORD?: string;

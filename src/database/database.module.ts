@@ -9,7 +9,8 @@ import { dataSourceOptions } from './data-source-options';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config),
-        migrationsRun: config.database.runMigrationsOnStart,
+        // Applied before Nest starts, by prepareDependencies (bootstrap/), which reports them.
+        migrationsRun: false,
         retryAttempts: 3,
         retryDelay: 500,
       }),

@@ -3,6 +3,7 @@ import { UsersAndLedger1732300000000 } from '../../migrations/1732300000000-User
 import { MarketsAndTrading1732300001000 } from '../../migrations/1732300001000-MarketsAndTrading';
 import { Search1732300002000 } from '../../migrations/1732300002000-Search';
 import { OutboxPublishedIndex1732300004000 } from '../../migrations/1732300004000-OutboxPublishedIndex';
+import { InitialTradeAndAuditTrail1764600010000 } from '../../migrations/1764600010000-InitialTradeAndAuditTrail';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -13,4 +14,5 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   MarketsAndTrading1732300001000,
   Search1732300002000,
   OutboxPublishedIndex1732300004000,
+  InitialTradeAndAuditTrail1764600010000,
 ];

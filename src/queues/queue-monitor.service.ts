@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { closeRedis } from '../redis/redis.module';
 import { bullPrefix, KNOWN_QUEUES, QueueName } from './queue-names';
-import { onceEvery } from '../common/logging/once-every';
+import { warnDependencyDown } from '../common/logging/dependency-warning';
 
 /** The job states `queue_jobs` reports. `prioritized` jobs wait too, in a set of their own. */
 export const MONITORED_STATES = [
@@ -34,7 +34,6 @@ export class QueueMonitor implements OnApplicationShutdown {
   private readonly logger = new Logger(QueueMonitor.name);
   private connection?: Redis;
   private handles?: Map<QueueName, Queue>;
-  private readonly shouldLogError = onceEvery();
 
   constructor(
     private readonly config: AppConfig,
@@ -109,9 +108,8 @@ export class QueueMonitor implements OnApplicationShutdown {
     return this.handles;
   }
 
-  /** Reconnect attempts repeat every few hundred ms; log at most once per 10 s. */
+  /** Reconnect attempts repeat every few hundred ms: one throttled warning for all clients. */
   private logThrottled(error: unknown): void {
-    if (!this.shouldLogError()) return;
-    this.logger.warn({ err: (error as Error).message }, 'queue monitor cannot read Redis');
+    warnDependencyDown('redis', 'queue monitor', error);
   }
 }

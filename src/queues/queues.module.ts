@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
+import { QueueErrorListeners } from './queue-error-listeners';
 import { QueueMonitor } from './queue-monitor.service';
 import { bullConnection, bullPrefix } from './queue-names';
 
@@ -8,6 +10,7 @@ import { bullConnection, bullPrefix } from './queue-names';
 @Global()
 @Module({
   imports: [
+    DiscoveryModule,
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -16,7 +19,7 @@ import { bullConnection, bullPrefix } from './queue-names';
       }),
     }),
   ],
-  providers: [QueueMonitor],
+  providers: [QueueMonitor, QueueErrorListeners],
   exports: [QueueMonitor],
 })
 export class QueuesModule {}

@@ -1,7 +1,7 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { onceEvery } from '../common/logging/once-every';
+import { warnDependencyDown } from '../common/logging/dependency-warning';
 
 export const REDIS = Symbol('REDIS');
 export type RedisClient = Redis;
@@ -19,12 +19,8 @@ export function createRedisClient(config: AppConfig, name: string): Redis {
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
-  const logger = new Logger(`Redis:${name}`);
-  const shouldLog = onceEvery();
-  client.on('error', (error: Error) => {
-    // Reconnect attempts repeat every few hundred ms; log at most once per 10 s.
-    if (shouldLog()) logger.warn({ err: error.message }, 'redis error');
-  });
+  // Reconnect attempts repeat every few hundred ms: one throttled warning for all clients.
+  client.on('error', (error: Error) => warnDependencyDown('redis', `client ${name}`, error));
   return client;
 }
 

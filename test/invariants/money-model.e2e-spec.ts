@@ -177,6 +177,14 @@ interface UserModel {
   };
 }
 
+/** Refusals the idempotency store keeps like a success (API.md, Idempotency). */
+const STORED_REFUSALS = [
+  'INSUFFICIENT_FUNDS',
+  'INSUFFICIENT_SHARES',
+  'SLIPPAGE_EXCEEDED',
+  'MARKET_NOT_OPEN',
+];
+
 const EXPECTED: Record<string, number[]> = {
   buy: [201, 409, 422],
   buyWithLimit: [201, 409, 422],
@@ -385,13 +393,18 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
                   amount: new Dec(String(last.payload.amount)).plus('0.01').toFixed(2),
                 }
               : { ...last.payload, minProceeds: '0.00' };
-        const stored = last.status >= 200 && last.status < 300;
-        // Not stored (the original was refused): it runs again, and may be refused again,
-        // e.g. a reuse adding 0.01 to an amount already at the maximum is a 400.
+        // Successes and final refusals (API.md, Idempotency) are stored with the key; any
+        // other answer was not: it runs again, and may be refused again, e.g. a reuse adding
+        // 0.01 to an amount already at the maximum is a 400.
+        const stored =
+          (last.status >= 200 && last.status < 300) ||
+          STORED_REFUSALS.includes(last.body?.error?.code);
+        // A reuse whose changed body is invalid (an amount pushed past the maximum, which a
+        // stored refusal may have asked for) is a 400 before the key is looked at.
         const expected = stored
           ? op.kind === 'retry'
             ? [last.status]
-            : [422]
+            : [400, 422]
           : [400, ...EXPECTED[last.kind]];
         const res = await send(
           `${label} of ${last.kind}`,
@@ -406,12 +419,19 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
         if (stored && op.kind === 'retry') {
           stats.replays++;
           if (!res.replayed) problems.push(`${label}: a stored key was not replayed`);
-          // Same JSON value (the stored copy is jsonb, so key order may differ).
-          if (!isDeepStrictEqual(res.body?.data, last.body.data)) {
+          // Same JSON value (the stored copy is jsonb, so key order may differ); a stored
+          // refusal comes back as the same error.
+          const same =
+            last.status < 300
+              ? isDeepStrictEqual(res.body?.data, last.body.data)
+              : res.body?.error?.code === last.body.error.code &&
+                isDeepStrictEqual(res.body?.error?.details, last.body.error.details);
+          if (!same) {
             problems.push(`${label}: the replay differs from the original response`);
           }
         } else if (stored) {
-          if (res.body?.error?.code !== 'IDEMPOTENCY_KEY_REUSED') {
+          const code = res.body?.error?.code;
+          if (code !== 'IDEMPOTENCY_KEY_REUSED' && code !== 'VALIDATION_FAILED') {
             problems.push(
               `${label}: ${res.status} ${res.body?.error?.code}, not IDEMPOTENCY_KEY_REUSED`,
             );

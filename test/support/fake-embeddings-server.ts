@@ -15,6 +15,8 @@ import { AddressInfo } from 'node:net';
 export interface FakeEmbeddingsServerOptions {
   /** Vector length when the request has no `dimensions`. Default 384. */
   dimensions?: number;
+  /** Answer `dimensions`-long vectors whatever the request asks for, as many local servers do. */
+  ignoreRequestedDimensions?: boolean;
   /** When set, requests must send `Authorization: Bearer <apiKey>`, else 401. */
   apiKey?: string;
   /** List `data` in reverse order; each item's `index` still names its input. */
@@ -233,7 +235,9 @@ export async function startFakeEmbeddingsServer(
         'encoding_format',
       );
     }
-    const dimensions = body.dimensions ?? defaultDimensions;
+    const dimensions = options.ignoreRequestedDimensions
+      ? defaultDimensions
+      : (body.dimensions ?? defaultDimensions);
     if (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1) {
       return invalid(res, `Invalid 'dimensions': must be a positive integer.`, 'dimensions');
     }

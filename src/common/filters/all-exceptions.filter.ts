@@ -6,7 +6,9 @@ import { mapError } from './error-mapping';
 /** Builds the error envelope for anything thrown; logs the unexpected ones with their stack. */
 export function errorEnvelope(error: unknown, requestId: string, logger: Logger) {
   const mapped = mapError(error);
-  if (mapped.unexpected) {
+  if (mapped.clientHungUp) {
+    logger.debug({ requestId }, 'client closed the connection before the body arrived');
+  } else if (mapped.unexpected) {
     logger.error({ err: error, requestId }, 'unhandled error');
   }
   const body: ErrorEnvelope = {

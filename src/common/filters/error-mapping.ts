@@ -11,6 +11,21 @@ export interface MappedError {
   details?: ErrorDetails;
   /** True when the error is unexpected and its stack must be logged. */
   unexpected: boolean;
+  /** The client went away mid-request: nobody reads the answer, worth a debug line only. */
+  clientHungUp?: boolean;
+}
+
+/**
+ * The client closed the connection while Fastify read the body: Node's `aborted` error
+ * (ECONNRESET), to which Fastify's body reader gave a 400 status.
+ */
+function isBodyAbortedByClient(error: unknown): boolean {
+  const candidate = error as { code?: unknown; message?: unknown; statusCode?: unknown } | null;
+  return (
+    candidate?.code === 'ECONNRESET' &&
+    candidate.message === 'aborted' &&
+    candidate.statusCode === 400
+  );
 }
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
@@ -74,14 +89,19 @@ function fromHttpException(error: HttpException): MappedError {
         ? (body as { message: string }).message
         : error.message;
   const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED');
-  // Terminus puts the per-dependency status in the body of its 503: name what is down.
+  // Terminus puts the per-dependency status in the body of its 503: name what is down, and
+  // only that: its messages are the driver's, with hosts and ports in them.
   if (status === 503 && typeof body === 'object') {
-    const down = Object.keys((body as { error?: object }).error ?? {});
+    const checks = (body as { details?: Record<string, { status?: unknown }> }).details ?? {};
+    const statuses = Object.fromEntries(
+      Object.entries(checks).map(([name, check]) => [name, check.status === 'up' ? 'up' : 'down']),
+    );
+    const down = Object.keys(statuses).filter((name) => statuses[name] === 'down');
     return {
       status,
       code,
       message: down.length ? `Not ready: ${down.join(', ')} unavailable.` : message,
-      details: body as ErrorDetails,
+      details: statuses,
       unexpected: false,
     };
   }
@@ -109,6 +129,15 @@ export function mapError(error: unknown): MappedError {
     };
   }
   if (error instanceof HttpException) return fromHttpException(error);
+  if (isBodyAbortedByClient(error)) {
+    return {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'The connection closed before the whole body arrived.',
+      unexpected: false,
+      clientHungUp: true,
+    };
+  }
   if (isFastifyClientError(error)) {
     const status = FASTIFY_STATUS[error.code] ?? error.statusCode;
     return {

@@ -26,19 +26,27 @@ export function ApiIdempotent() {
       required: false,
       description:
         'Retry-safe key (1–255 chars), scoped to the caller. A retry with the same key and body within 24 h ' +
-        'returns the stored response with `Idempotent-Replayed: true` and moves no money. Use a ' +
-        'fresh one per operation (e.g. a UUID); leave it empty to send none.',
+        'returns the stored response with `Idempotent-Replayed: true` and moves no money. Final refusals ' +
+        '(409 SLIPPAGE_EXCEEDED / MARKET_NOT_OPEN, 422 INSUFFICIENT_FUNDS / INSUFFICIENT_SHARES) are stored ' +
+        'and replayed the same way; 400/401/403/404/429/5xx are not. Use a fresh key per operation ' +
+        '(e.g. a UUID); leave it empty to send none.',
     }),
     ApiErrors('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_FLIGHT'),
   );
 }
 
-/** Sets the replay header and status of an idempotent result, and returns its body. */
+/**
+ * Sets the replay header and status of an idempotent result and returns its body, or throws
+ * its stored refusal (the exception filter then writes the envelope; the header stays).
+ */
 export function sendIdempotent<T>(
   reply: FastifyReply,
-  result: { status: number; body: T; replayed: boolean },
+  result:
+    | { status: number; body: T; replayed: boolean; refusal?: undefined }
+    | { status: number; replayed: boolean; refusal: Error },
 ): T {
-  void reply.status(result.status);
   if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+  if (result.refusal) throw result.refusal;
+  void reply.status(result.status);
   return result.body;
 }

@@ -3,6 +3,7 @@ import { LogController } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import { AppConfig } from '../../config/app-config';
+import { serializeError } from './error-serializer';
 
 /** Header and body keys never written to a log line. */
 export const REDACTED_PATHS = [
@@ -24,6 +25,8 @@ export function pinoOptions(config: AppConfig): pino.LoggerOptions {
   return {
     level: config.log.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // No value bound to SQL in any log line (they can be emails or token hashes).
+    serializers: { err: serializeError },
   };
 }
 

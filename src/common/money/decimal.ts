@@ -31,9 +31,25 @@ export function shares(
   return new Dec(value).toFixed(SHARE_PLACES, rounding);
 }
 
-/** A probability for a response: a JSON number rounded to 6 places. */
+export const PROBABILITY_PLACES = 6;
+const MIN_PROBABILITY = '0.000001';
+const MAX_PROBABILITY = '0.999999';
+
+/**
+ * THE probability rule: clamp to [0.000001, 0.999999], then round half-even to 6 places, as a
+ * canonical string (`"0.534210"`). Stored probabilities, every probability a response
+ * carries (quotes included) and the `maxProbability` bound all go through it, so an LMSR
+ * price of 0.9999999 (or exactly 1 at 50 digits) never reads as 1 and a bound compares the
+ * very value the API reported.
+ */
+export function probabilityFixed(value: Decimal.Value): string {
+  const clamped = Dec.min(Dec.max(new Dec(value), MIN_PROBABILITY), MAX_PROBABILITY);
+  return clamped.toFixed(PROBABILITY_PLACES, Decimal.ROUND_HALF_EVEN);
+}
+
+/** A probability for a response: `probabilityFixed` as a JSON number. */
 export function probability(value: Decimal.Value): number {
-  return new Dec(value).toDecimalPlaces(6, Decimal.ROUND_HALF_EVEN).toNumber();
+  return Number(probabilityFixed(value));
 }
 
 export { Decimal };

@@ -10,6 +10,7 @@ import type Redis from 'ioredis';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { RateLimit } from '../../common/throttling/rate-limit.decorator';
 import { REDIS } from '../../redis/redis.module';
+import { SearchHealth } from '../search/search-health';
 import { LivenessDto, ReadinessDto } from './health.dto';
 
 @ApiTags('Operations')
@@ -21,6 +22,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly search: SearchHealth,
   ) {}
 
   @Get()
@@ -47,6 +49,8 @@ export class HealthController {
             await this.redis.ping();
           })
           .withTimeout(1500),
+      // Always up (keyword search needs no embeddings); the details say how semantic search is.
+      () => this.indicators.check('search').up({ ...this.search.details() }),
     ]);
   }
 }

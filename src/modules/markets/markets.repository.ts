@@ -28,6 +28,11 @@ export interface MarketRow {
   updatedAt: Date;
 }
 
+/** A market row as locked, with the database's clock at that moment. */
+export interface LockedMarketRow extends MarketRow {
+  lockedAt: Date;
+}
+
 /** Public field name → SQL expression. The only columns a list may select or sort by. */
 export const MARKET_COLUMNS = {
   id: 'm.id',
@@ -143,11 +148,15 @@ export class MarketsRepository {
     );
   }
 
-  /** Locks the market row for a trade, resolution or settlement batch (always locked first). */
-  lockForUpdate(manager: EntityManager, id: string): Promise<MarketRow | null> {
-    return queryOne<MarketRow>(
+  /**
+   * Locks the market row for a trade, resolution or settlement batch (always locked first).
+   * `lockedAt` is the database clock once the lock is held, so "has it closed?" is asked of
+   * the same clock that stamps trades and resolutions, not of the app server's.
+   */
+  lockForUpdate(manager: EntityManager, id: string): Promise<LockedMarketRow | null> {
+    return queryOne<LockedMarketRow>(
       manager,
-      `SELECT ${ALL_COLUMNS} FROM markets m WHERE m.id = $1 FOR UPDATE`,
+      `SELECT ${ALL_COLUMNS}, clock_timestamp() AS "lockedAt" FROM markets m WHERE m.id = $1 FOR UPDATE`,
       [id],
     );
   }
@@ -194,8 +203,11 @@ export class MarketsRepository {
   ): Promise<MarketRow> {
     return (await queryOne<MarketRow>(
       manager,
+      // clock_timestamp(), not now(): now() is when the transaction began, before it waited
+      // for the market's lock behind trades that then committed. The caller holds the lock,
+      // so every trade accepted before this resolution is stamped no later than resolved_at.
       `UPDATE markets AS m SET status = $2, outcome = $3, cancel_refund_ratio = $4,
-         resolved_at = now(), updated_at = now()
+         resolved_at = clock_timestamp(), updated_at = now()
        WHERE m.id = $1 RETURNING ${ALL_COLUMNS}`,
       [id, resolution.status, resolution.outcome, resolution.cancelRefundRatio],
     ))!;

@@ -32,6 +32,7 @@ import { LmsrInputError, LmsrState, Outcome, quoteBuy, quoteSell } from './lmsr'
 import { MarketCache } from './market-cache';
 import { visibleStatus } from './market.entity';
 import {
+  LockedMarketRow,
   MarketColumn,
   MarketInsert,
   MarketRow,
@@ -74,12 +75,6 @@ export function lmsrState(market: Pick<MarketRow, 'qYes' | 'qNo' | 'liquidity'>)
     qNo: new Dec(market.qNo),
     liquidity: new Dec(market.liquidity),
   };
-}
-
-/** The YES probability to store for a state, 6 places, kept inside (0, 1). */
-export function storedProbability(yes: Dec): string {
-  const rounded = new Dec(yes).toDecimalPlaces(6);
-  return Dec.min(Dec.max(rounded, '0.000001'), '0.999999').toFixed(6);
 }
 
 @Injectable()
@@ -231,19 +226,23 @@ export class MarketsService {
   // ---- primitives for the trading module (always inside its transaction) ----------------------
 
   /** Locks the market row; 404 if unknown. Lock order everywhere: market, then users. */
-  async lockForTrade(manager: EntityManager, id: string): Promise<MarketRow> {
+  async lockForTrade(manager: EntityManager, id: string): Promise<LockedMarketRow> {
     const market = await this.markets.lockForUpdate(manager, id);
     if (!market) throw new NotFoundError('Market', id);
     return market;
   }
 
   /** Locks the market row, or answers null when it does not exist (e.g. deleted). */
-  lockIfExists(manager: EntityManager, id: string): Promise<MarketRow | null> {
+  lockIfExists(manager: EntityManager, id: string): Promise<LockedMarketRow | null> {
     return this.markets.lockForUpdate(manager, id);
   }
 
-  assertOpen(market: MarketRow): void {
-    const status = visibleStatus(market.status, market.closesAt);
+  /**
+   * 409 MARKET_NOT_OPEN unless the market takes trades at `now`. Trades pass the database
+   * clock read under the market's lock (`lockedAt`); quotes, which move nothing, the app's.
+   */
+  assertOpen(market: MarketRow, now: Date = new Date()): void {
+    const status = visibleStatus(market.status, market.closesAt, now);
     if (status !== 'active') throw new MarketNotOpenError(status);
   }
 

@@ -109,6 +109,56 @@ export class MarketEmbeddingsRepository {
     return rows.map((row) => row.marketId);
   }
 
+  /** The vector size most of the model's stored vectors have, or null when there are none. */
+  async commonDimensions(model: string): Promise<number | null> {
+    const row = await queryOne<{ dimensions: number }>(
+      this.db.manager,
+      `SELECT dimensions FROM market_embeddings WHERE model = $1
+       GROUP BY dimensions ORDER BY count(*) DESC, dimensions LIMIT 1`,
+      [model],
+    );
+    return row?.dimensions ?? null;
+  }
+
+  /** `pg_snapshot_xmin` now: rows written from here on have `change_xid` ≥ it. */
+  async currentHorizon(): Promise<string> {
+    const row = await queryOne<{ horizon: string }>(
+      this.db.manager,
+      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`,
+    );
+    return row!.horizon;
+  }
+
+  /** Keyset page, by market id, of the model's vectors of one size (for the index's load). */
+  page(
+    model: string,
+    dimensions: number | null,
+    afterId: string | null,
+    limit: number,
+  ): Promise<Array<{ marketId: string; embedding: Buffer }>> {
+    if (dimensions === null) return Promise.resolve([]);
+    return queryRows<{ marketId: string; embedding: Buffer }>(
+      this.db.manager,
+      `SELECT market_id AS "marketId", array_send(embedding) AS embedding
+       FROM market_embeddings
+       WHERE model = $1 AND dimensions = $2 AND ($3::uuid IS NULL OR market_id > $3::uuid)
+       ORDER BY market_id
+       LIMIT $4`,
+      [model, dimensions, afterId, limit],
+    );
+  }
+
+  /** Markets with no vector of this model: what a model change leaves to re-embed. */
+  async countMissing(model: string): Promise<number> {
+    const row = await queryOne<{ missing: number }>(
+      this.db.manager,
+      `SELECT count(*)::int AS missing FROM markets m
+       WHERE NOT EXISTS (SELECT 1 FROM market_embeddings e WHERE e.market_id = m.id AND e.model = $1)`,
+      [model],
+    );
+    return row?.missing ?? 0;
+  }
+
   /**
    * Embeddings of this model written since `horizon` (all of them when null), and the
    * horizon for the next call, read in one statement (one snapshot).

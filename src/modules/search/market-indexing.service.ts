@@ -107,12 +107,12 @@ export class MarketIndexingService {
   private async embedSources(
     sources: EmbeddingSourceRow[],
   ): Promise<{ embedded: number; unchanged: number; stale: number }> {
-    const model = this.config.embeddings.model;
-    const dimensions = this.provider.dimensions;
+    const model = this.provider.model;
+    const requested = this.provider.requestedDimensions ?? 0;
     const pending = sources
       .map((source) => {
         const text = marketEmbeddingText(source);
-        return { source, text, hash: embeddingContentHash(text, model, dimensions) };
+        return { source, text, hash: embeddingContentHash(text, model, requested) };
       })
       .filter((item) => item.hash !== item.source.contentHash);
     const unchanged = sources.length - pending.length;
@@ -129,6 +129,8 @@ export class MarketIndexingService {
       contentHash: item.hash,
       vector: normalize(vectors[i]),
     }));
+    // The size is the provider's answer, not a setting (docs/search.md).
+    const dimensions = rows[0].vector.length;
     const written = await this.embeddings.upsert(model, dimensions, rows);
     const stale = rows.length - written.length;
     this.count('embedded', written.length);

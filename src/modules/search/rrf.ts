@@ -5,6 +5,8 @@ export const RRF_K = 60;
 export interface RankedList<S extends string> {
   source: S;
   ids: readonly string[];
+  /** This list's k, when it differs from the fusion's (a smaller k trusts its top ranks more). */
+  k?: number;
 }
 
 export interface FusedResult<S extends string> {
@@ -34,7 +36,7 @@ export function reciprocalRankFusion<S extends string>(
     list.ids.forEach((id, index) => {
       if (seen.has(id)) return;
       seen.add(id);
-      const contribution = 1 / (k + index + 1);
+      const contribution = 1 / ((list.k ?? k) + index + 1);
       const entry = fused.get(id);
       if (entry) {
         entry.score += contribution;

@@ -12,7 +12,7 @@ import {
   parseEmbedMarketJob,
   parseReindexAllJob,
 } from './search-index.jobs';
-import { onceEvery } from '../../common/logging/once-every';
+import { warnDependencyDown } from '../../common/logging/dependency-warning';
 
 /** Failures that another attempt cannot fix: the request or the setup is wrong. */
 const PERMANENT_REASONS = new Set(['rejected', 'invalid_response', 'dimension_mismatch']);
@@ -25,7 +25,6 @@ const PERMANENT_REASONS = new Set(['rejected', 'invalid_response', 'dimension_mi
 @Processor(SEARCH_INDEX_QUEUE, { concurrency: 4 })
 export class SearchIndexConsumer extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchIndexConsumer.name);
-  private readonly shouldLogError = onceEvery();
 
   constructor(private readonly indexing: MarketIndexingService) {
     super();
@@ -62,11 +61,10 @@ export class SearchIndexConsumer extends WorkerHost implements BeforeApplication
     }
   }
 
-  /** Connection errors (Redis down): logged at most every 10 s; the worker reconnects. */
+  /** Connection errors (Redis down): one throttled warning per dependency; the worker reconnects. */
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    if (!this.shouldLogError()) return;
-    this.logger.warn({ err: error.message }, 'search-index worker: Redis error');
+    warnDependencyDown('redis', 'worker search-index', error);
   }
 
   @OnWorkerEvent('failed')

@@ -21,7 +21,7 @@ import {
   parseEmbedMarketJob,
   parseReindexAllJob,
 } from './search-index.jobs';
-import { onceEvery } from '../../common/logging/once-every';
+import { warnDependencyDown } from '../../common/logging/dependency-warning';
 
 /**
  * How long an enqueue may wait for Redis. BullMQ queues commands while Redis is unreachable;
@@ -40,7 +40,6 @@ export const ENQUEUE_TIMEOUT_MS = 3_000;
 @Injectable()
 export class SearchIndexer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SearchIndexer.name);
-  private readonly shouldLogError = onceEvery();
 
   constructor(
     @InjectQueue(SEARCH_INDEX_QUEUE) private readonly queue: Queue,
@@ -49,11 +48,10 @@ export class SearchIndexer implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    // Without a listener BullMQ prints connection errors to stderr; log them, at most every 10 s.
-    this.queue.on('error', (error: Error) => {
-      if (!this.shouldLogError()) return;
-      this.logger.warn({ err: error.message }, 'search-index queue: Redis error');
-    });
+    // Without a listener BullMQ prints connection errors to stderr; one throttled warning instead.
+    this.queue.on('error', (error: Error) =>
+      warnDependencyDown('redis', 'queue search-index', error),
+    );
   }
 
   /**

@@ -41,3 +41,14 @@ export const SEMANTIC_MIN_SIMILARITY = 0.25;
  * it are kept. A filtered search where most near markets have another status may see fewer.
  */
 export const SEMANTIC_PREFILTER_CANDIDATES = 500;
+
+/**
+ * The keyword list's k in the fusion (the semantic list keeps RRF_K = 60). With 60 for both,
+ * a market that both lists rank well beat the market whose words the query names exactly
+ * (keyword first, not in the semantic top 100): on the labelled set, hybrid ranked 5 such
+ * queries below keyword ("mesi world cup" lost its market). With k = 6, keyword rank 1 beats
+ * keyword rank 2 plus semantic rank 1 (1/7 > 1/8 + 1/61), so semantic evidence reorders
+ * close keyword ranks and adds what words miss, but does not overturn a clear word match.
+ * Measured in test/search-quality.e2e-spec.ts (docs/search.md).
+ */
+export const KEYWORD_RRF_K = 6;

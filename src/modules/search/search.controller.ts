@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
@@ -28,12 +29,17 @@ export class SearchController {
   })
   @ApiEnvelope(SearchResultResponse, { isArray: true })
   @ApiErrors('VALIDATION_FAILED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE')
-  async markets(@Query() query: SearchMarketsQueryDto): Promise<SearchResultResponse[]> {
+  async markets(
+    @Query() query: SearchMarketsQueryDto,
+    @Req() request: FastifyRequest & { user?: AuthenticatedUser },
+  ): Promise<SearchResultResponse[]> {
     const hits = await this.search.search({
       query: query.q,
       mode: query.mode,
       status: query.status ?? null,
       limit: query.limit,
+      // The same client identity as the rate limiter's (request.ip honours TRUST_PROXY).
+      clientKey: request.user ? `user:${request.user.id}` : `ip:${request.ip}`,
     });
     return hits.map(toSearchResultResponse);
   }

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { ServiceUnavailableError, ValidationFailedError } from '../../common/errors/app-error';
+import {
+  AppError,
+  ServiceUnavailableError,
+  ValidationFailedError,
+} from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { EmbeddingsUnavailableError } from './embeddings/embeddings.errors';
@@ -10,6 +14,7 @@ import { RankedList, reciprocalRankFusion } from './rrf';
 import { SearchIndexer } from './search-indexer';
 import {
   CANDIDATES_PER_LIST,
+  KEYWORD_RRF_K,
   MatchSource,
   NAME_SIMILARITY_WEIGHT,
   SEMANTIC_MIN_SIMILARITY,
@@ -27,6 +32,8 @@ export interface SearchInput {
   mode: SearchMode;
   status: SearchStatus | null;
   limit: number;
+  /** Who asks (user id or IP): provider calls are limited per client. */
+  clientKey?: string;
 }
 
 export interface SearchHit {
@@ -74,9 +81,9 @@ export class SearchService {
   async search(input: SearchInput): Promise<SearchHit[]> {
     if (input.mode === 'semantic' && !this.provider.enabled) {
       throw new ValidationFailedError(
-        'Semantic search is not available: no embeddings provider is configured on this ' +
-          'server. Use mode=keyword or mode=hybrid.',
-        { mode: ['semantic search is not configured (EMBEDDINGS_URL is unset)'] },
+        'Semantic search is not available: it is turned off on this server ' +
+          '(EMBEDDINGS_PROVIDER=none). Use mode=keyword or mode=hybrid.',
+        { mode: ['semantic search is turned off (EMBEDDINGS_PROVIDER=none)'] },
       );
     }
     const [keyword, semantic] = await Promise.all([
@@ -85,7 +92,7 @@ export class SearchService {
     ]);
 
     const lists: RankedList<MatchSource>[] = [];
-    if (keyword) lists.push({ source: 'keyword', ids: keyword });
+    if (keyword) lists.push({ source: 'keyword', ids: keyword, k: KEYWORD_RRF_K });
     if (semantic) lists.push({ source: 'semantic', ids: semantic });
     const fused = reciprocalRankFusion(lists).slice(0, input.limit);
 
@@ -131,6 +138,9 @@ export class SearchService {
       return await this.semanticIds(input);
     } catch (error) {
       if (!(error instanceof EmbeddingsUnavailableError)) throw error;
+      if (input.mode === 'semantic' && error.reason === 'client_limit') {
+        throw new AppError('RATE_LIMITED', error.message, { reason: error.reason });
+      }
       if (input.mode === 'semantic') {
         throw new ServiceUnavailableError(
           'Semantic search is temporarily unavailable: the embeddings provider is failing. ' +
@@ -150,7 +160,7 @@ export class SearchService {
   }
 
   private async semanticIds(input: SearchInput): Promise<string[]> {
-    const vector = await this.embedQueryWithDeadline(input.query);
+    const vector = await this.embedQueryWithDeadline(input.query, input.clientKey);
     const matches = await this.vectors.nearest(vector, {
       limit: SEMANTIC_PREFILTER_CANDIDATES,
       minSimilarity: SEMANTIC_MIN_SIMILARITY,
@@ -164,7 +174,7 @@ export class SearchService {
   }
 
   /** The query's vector, or an EmbeddingsUnavailableError('timeout') past the deadline. */
-  private async embedQueryWithDeadline(query: string): Promise<number[]> {
+  private async embedQueryWithDeadline(query: string, clientKey?: string): Promise<number[]> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -178,7 +188,7 @@ export class SearchService {
         this.embeddingDeadlineMs,
       );
     });
-    const embedding = this.queryEmbeddings.embedQuery(query);
+    const embedding = this.queryEmbeddings.embedQuery(query, clientKey);
     // If the deadline wins, the late answer (or failure) is dropped; a late vector still
     // reaches the query cache.
     embedding.catch(() => undefined);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
 import { Outcome } from '../markets/market.entity';
+import type { PositionTotals } from './money-rules';
 
 export type PositionStatus = 'open' | 'closed' | 'settled';
 
@@ -80,7 +81,10 @@ export class PositionsRepository {
     );
   }
 
-  /** The caller's positions, newest first, keyset on (created_at, id). */
+  /**
+   * The caller's positions, newest first, keyset on (created_at, id). Positions of a deleted
+   * market stay in the table (audit trail) but are not listed: the market reads as 404.
+   */
   pageForUser(
     userId: string,
     filter: { marketId?: string; status?: PositionStatus },
@@ -91,6 +95,7 @@ export class PositionsRepository {
       this.db.manager,
       `SELECT ${POSITION_COLUMNS} FROM positions p
        WHERE p.user_id = $1
+         AND EXISTS (SELECT 1 FROM markets m WHERE m.id = p.market_id)
          AND ($2::uuid IS NULL OR p.market_id = $2::uuid)
          AND ($3::text IS NULL OR p.status = $3::text)
          AND ($4::timestamptz IS NULL OR (p.created_at, p.id) < ($4::timestamptz, $5::uuid))
@@ -132,14 +137,17 @@ export class PositionsRepository {
     );
   }
 
-  /** Σ max(bought − sold, 0) over a market's positions: what a full CANCEL refund would need. */
-  async positiveNetInvested(manager: EntityManager, marketId: string): Promise<string> {
-    const row = await queryOne<{ total: string }>(
+  /**
+   * What every position of a market bought and sold, for the CANCEL refund ratio. Only the
+   * totals cross the wire; the rule itself is `cancelRefundRatio` (money-rules.ts), so it is
+   * written once.
+   */
+  totalsOfMarket(manager: EntityManager, marketId: string): Promise<PositionTotals[]> {
+    return queryRows<PositionTotals>(
       manager,
-      `SELECT coalesce(sum(greatest(total_bought - total_sold, 0)), 0)::text AS total
+      `SELECT total_bought AS "totalBought", total_sold AS "totalSold"
        FROM positions WHERE market_id = $1`,
       [marketId],
     );
-    return row!.total;
   }
 }

@@ -61,13 +61,17 @@ export class PositionsService {
     );
   }
 
-  /** The owner or an admin sees it; anyone else gets 404, as if it did not exist. */
+  /**
+   * The owner or an admin sees it; anyone else gets 404, as if it did not exist. A position
+   * of a deleted market is 404 too (kept only as the audit trail).
+   */
   async getForUser(user: AuthenticatedUser, id: string): Promise<PositionResponse> {
     const position = await this.positions.findById(id);
     if (!position || (position.userId !== user.id && !roleHas(user.role, 'admin'))) {
       throw new NotFoundError('Position', id);
     }
-    const market = (await this.markets.findById(position.marketId))!;
+    const market = await this.markets.findById(position.marketId);
+    if (!market) throw new NotFoundError('Position', id);
     return toPositionResponse(position, market);
   }
 

@@ -2,23 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConflictError, ForbiddenError } from '../../common/errors/app-error';
-import { Dec, Decimal } from '../../common/money/decimal';
 import { runTransaction } from '../../database/transaction';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { roleHas } from '../auth/permissions';
 import { OutboxService } from '../events/outbox.service';
 import { MarketResponse } from '../markets/dto/market.response';
 import { MarketsService } from '../markets/markets.service';
+import { cancelRefundRatio } from './money-rules';
 import { PositionsRepository } from './positions.repository';
 import { SettlementQueue } from './settlement.queue';
+import { TradesRepository } from './trades.repository';
 
 export type Resolution = 'YES' | 'NO' | 'CANCEL';
 
 /**
  * Resolves a market: trading stops in the same transaction, then a settlement job pays it
- * out in the background. On CANCEL each position will get back its net investment
- * (bought − sold, when positive); if those refunds exceed the collateral (earlier sellers
- * took profits), all are scaled by the same ratio, fixed here so every batch agrees.
+ * out in the background. `resolvedAt` is the database clock once the market's lock is held.
+ * On CANCEL the refund ratio (money-rules.ts, `cancelRefundRatio`) is fixed here so every
+ * settlement batch agrees; the creator may CANCEL only while nobody else has traded.
  */
 @Injectable()
 export class ResolutionService {
@@ -26,6 +27,7 @@ export class ResolutionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly markets: MarketsService,
     private readonly positions: PositionsRepository,
+    private readonly trades: TradesRepository,
     private readonly outbox: OutboxService,
     private readonly settlement: SettlementQueue,
   ) {}
@@ -42,15 +44,24 @@ export class ResolutionService {
       }
       if (locked.status !== 'active')
         throw new ConflictError(`The market is already ${locked.status}.`);
-      let ratio: string | null = null;
-      if (resolution === 'CANCEL') {
-        const needed = new Dec(await this.positions.positiveNetInvested(manager, marketId));
-        if (needed.gt(0))
-          ratio = Dec.min(1, new Dec(locked.collateral).div(needed)).toFixed(
-            10,
-            Decimal.ROUND_DOWN,
-          );
+      // A CANCEL refunds net investments scaled by one ratio, so once others have traded it
+      // can shift an accomplice's profit onto them: then it is a moderator's call.
+      if (
+        resolution === 'CANCEL' &&
+        !roleHas(user.role, 'delete') &&
+        (await this.trades.hasTradesByOthers(manager, marketId, locked.creatorId))
+      ) {
+        throw new ConflictError(
+          'Others have traded on this market; only a moderator or admin can cancel it now.',
+        );
       }
+      const ratio =
+        resolution === 'CANCEL'
+          ? cancelRefundRatio(
+              locked.collateral,
+              await this.positions.totalsOfMarket(manager, marketId),
+            )
+          : null;
       const resolved = await this.markets.resolve(manager, marketId, {
         status: resolution === 'CANCEL' ? 'cancelled' : 'resolved',
         outcome: resolution === 'CANCEL' ? null : resolution,

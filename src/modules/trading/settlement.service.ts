@@ -10,17 +10,8 @@ import { OutboxService } from '../events/outbox.service';
 import { MarketRow } from '../markets/markets.repository';
 import { MarketsService } from '../markets/markets.service';
 import { LedgerService } from '../users/ledger.service';
-import { PositionRow, PositionsRepository } from './positions.repository';
-
-/** What one position receives when its market is settled. */
-export function settlementAmount(market: MarketRow, position: PositionRow): string {
-  if (market.status === 'cancelled') {
-    const net = Dec.max(new Dec(position.totalBought).minus(position.totalSold), 0);
-    return credits(net.times(market.cancelRefundRatio ?? '1'));
-  }
-  // Each winning share pays 1.00; sub-cent fractions stay in the collateral (creator's residual).
-  return market.outcome === position.outcome ? credits(position.shares) : '0.00';
-}
+import { payout } from './money-rules';
+import { PositionsRepository } from './positions.repository';
 
 type BatchResult = { done: true } | { done: false; paid: string; positions: number };
 
@@ -78,7 +69,7 @@ export class SettlementService {
     }
     const payouts = batch.map((position) => ({
       position,
-      amount: settlementAmount(market, position),
+      amount: payout(market, position),
     }));
     const total = credits(payouts.reduce((sum, p) => sum.plus(p.amount), new Dec(0)));
     await this.ledger.postMany(

@@ -37,15 +37,16 @@ type After = { createdAt: string; id: string } | undefined;
 export class TradesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** `initial`: the creator's `initialPosition` buy, written by the market's create. */
   async insert(
     manager: EntityManager,
-    trade: Omit<TradeRow, 'id' | 'createdAt'>,
+    trade: Omit<TradeRow, 'id' | 'createdAt'> & { initial: boolean },
   ): Promise<TradeRow> {
     return (await queryOne<TradeRow>(
       manager,
       `INSERT INTO trades AS t (market_id, user_id, position_id, side, outcome, shares, amount,
-         probability_before, probability_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${TRADE_COLUMNS}`,
+         probability_before, probability_after, initial)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${TRADE_COLUMNS}`,
       [
         trade.marketId,
         trade.userId,
@@ -56,6 +57,7 @@ export class TradesRepository {
         trade.amount,
         trade.probabilityBefore,
         trade.probabilityAfter,
+        trade.initial,
       ],
     ))!;
   }
@@ -68,21 +70,28 @@ export class TradesRepository {
     return this.page('t.user_id = $1', userId, limit, after);
   }
 
-  /** How many trades a market has that are not its creator's initial buy. */
-  async countOtherThanInitial(
-    manager: EntityManager,
-    marketId: string,
-    creatorId: string,
-  ): Promise<number> {
+  /** How many trades a market has besides the initial buy recorded at its creation. */
+  async countBesidesInitial(manager: EntityManager, marketId: string): Promise<number> {
     const row = await queryOne<{ n: number }>(
       manager,
-      `SELECT count(*)::int AS n FROM (
-         SELECT user_id, side, row_number() OVER (ORDER BY created_at, id) AS nth
-         FROM trades WHERE market_id = $1
-       ) ranked WHERE NOT (nth = 1 AND user_id = $2 AND side = 'buy')`,
-      [marketId, creatorId],
+      `SELECT count(*)::int AS n FROM trades WHERE market_id = $1 AND NOT initial`,
+      [marketId],
     );
     return row!.n;
+  }
+
+  /** Whether anyone but `userId` (the creator) has traded on the market. */
+  async hasTradesByOthers(
+    manager: EntityManager,
+    marketId: string,
+    userId: string,
+  ): Promise<boolean> {
+    const row = await queryOne<{ found: boolean }>(
+      manager,
+      `SELECT EXISTS (SELECT 1 FROM trades WHERE market_id = $1 AND user_id <> $2) AS found`,
+      [marketId, userId],
+    );
+    return row!.found;
   }
 
   /**

@@ -5,10 +5,11 @@ import {
   ConflictError,
   ForbiddenError,
   InsufficientSharesError,
+  MarketNotOpenError,
   NotFoundError,
   SlippageExceededError,
 } from '../../common/errors/app-error';
-import { credits, Dec, shares as toShares } from '../../common/money/decimal';
+import { credits, Dec, probabilityFixed, shares as toShares } from '../../common/money/decimal';
 import { runTransaction } from '../../database/transaction';
 import { AuthenticatedUser } from '../auth/authenticated-user';
 import { roleHas } from '../auth/permissions';
@@ -19,11 +20,12 @@ import { MarketResponse } from '../markets/dto/market.response';
 import { priceOf, quoteBuy, quoteSell, subsidyFor } from '../markets/lmsr';
 import { Outcome } from '../markets/market.entity';
 import { MarketRow } from '../markets/markets.repository';
-import { lmsrState, MarketsService, storedProbability } from '../markets/markets.service';
+import { lmsrState, MarketsService } from '../markets/markets.service';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';
 import { TradeResultResponse, toTradeResponse } from './dto/trading.response';
 import { toMarketSummary, toPositionResponse } from './position-value';
+import { basisRemoved } from './money-rules';
 import { PositionsRepository } from './positions.repository';
 import { TradesRepository } from './trades.repository';
 
@@ -93,6 +95,8 @@ export class TradingService {
                   market,
                   input.initialPosition.outcome,
                   input.initialPosition.amount,
+                  undefined,
+                  true,
                 )
               ).market
             : market;
@@ -100,7 +104,7 @@ export class TradingService {
         },
       ),
     );
-    await this.markets.invalidate(result.body.id);
+    if (!result.refusal) await this.markets.invalidate(result.body.id);
     return result;
   }
 
@@ -146,17 +150,20 @@ export class TradingService {
         200,
         async () => {
           const found = await this.positions.findById(positionId, manager);
-          // Someone else's position does not exist for the caller.
+          // Someone else's position, or one of a deleted market, does not exist for the caller.
           if (!found || found.userId !== user.id) throw new NotFoundError('Position', positionId);
           marketId = found.marketId;
-          const market = await this.markets.lockForTrade(manager, found.marketId);
+          const market = await this.markets.lockIfExists(manager, found.marketId);
+          if (!market) throw new NotFoundError('Position', positionId);
           const position = (await this.positions.lockById(manager, positionId))!;
-          this.markets.assertOpen(market);
+          this.markets.assertOpen(market, market.lockedAt);
           const selling = toShares(input.shares ?? position.shares);
           if (new Dec(selling).gt(position.shares) || new Dec(selling).isZero()) {
             throw new InsufficientSharesError(selling, position.shares);
           }
           const quote = this.lmsr(() => quoteSell(lmsrState(market), position.outcome, selling));
+          // quote.proceeds is the 2-place amount the API reports and pays, so the bound
+          // compares exactly what the caller would receive.
           if (input.minProceeds !== undefined && new Dec(quote.proceeds).lt(input.minProceeds)) {
             throw new SlippageExceededError(
               `The sale would pay ${quote.proceeds}, below minProceeds ${input.minProceeds}.`,
@@ -166,15 +173,12 @@ export class TradingService {
               },
             );
           }
-          // Average cost: the sold fraction takes its share of the basis; selling all takes all.
-          const basisRemoved = new Dec(selling).eq(position.shares)
-            ? position.invested
-            : credits(new Dec(position.invested).times(selling).div(position.shares));
+          const removed = basisRemoved(position, selling);
           const updatedPosition = await this.positions.applySell(manager, position.id, {
             shares: selling,
             proceeds: quote.proceeds,
-            basisRemoved,
-            realized: credits(new Dec(quote.proceeds).minus(basisRemoved)),
+            basisRemoved: removed,
+            realized: credits(new Dec(quote.proceeds).minus(removed)),
           });
           return this.recordTrade(manager, user.id, market, {
             side: 'sell',
@@ -183,6 +187,7 @@ export class TradingService {
             amount: quote.proceeds,
             after: quote.after,
             position: updatedPosition,
+            initial: false,
           }).then((executed) => executed.response);
         },
       ),
@@ -192,8 +197,10 @@ export class TradingService {
   }
 
   /**
-   * Deletes a market that has no trade but its creator's initial buy, refunding the whole
-   * collateral (subsidy + initial buy) to the creator. Otherwise 409: cancel it via resolve.
+   * Deletes a market that has no trade but the initial buy of its create (recorded as such),
+   * refunding the whole collateral (subsidy + initial buy) to the creator. Otherwise 409:
+   * cancel it via resolve. The market row goes (404 everywhere); its trades, positions and
+   * ledger rows stay, so every ledger row's referenceId still resolves for its owner.
    */
   async deleteMarket(user: AuthenticatedUser, id: string): Promise<void> {
     await runTransaction(this.db, async (manager) => {
@@ -203,7 +210,7 @@ export class TradingService {
       }
       if (market.status !== 'active')
         throw new ConflictError(`The market is ${market.status}; it cannot be deleted.`);
-      if ((await this.trades.countOtherThanInitial(manager, id, market.creatorId)) > 0) {
+      if ((await this.trades.countBesidesInitial(manager, id)) > 0) {
         throw new ConflictError('The market has trades; cancel it via resolve instead.');
       }
       if (new Dec(market.collateral).gt(0)) {
@@ -227,17 +234,23 @@ export class TradingService {
   private async executeBuy(
     manager: EntityManager,
     userId: string,
-    market: MarketRow,
+    market: MarketRow & { lockedAt?: Date },
     outcome: Outcome,
     amount: string,
     maxProbability?: number,
+    initial = false,
   ) {
-    this.markets.assertOpen(market);
+    // A market created in this transaction has no lock time; its trade's own database stamp
+    // is checked against closesAt in recordTrade either way.
+    this.markets.assertOpen(market, market.lockedAt);
     const quote = this.lmsr(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
-    if (maxProbability !== undefined && quote.probabilityAfter.gt(maxProbability)) {
+    // The bound compares the 6-place value the API reports (a quote's probabilityAfter), not
+    // the 50-digit price, so echoing a quote back is accepted while the price has not moved.
+    const reportedAfter = probabilityFixed(quote.probabilityAfter);
+    if (maxProbability !== undefined && new Dec(reportedAfter).gt(maxProbability)) {
       throw new SlippageExceededError(
-        `The ${outcome} probability after the trade would be ${quote.probabilityAfter.toFixed(6)}, above maxProbability ${maxProbability}.`,
-        { probabilityAfter: quote.probabilityAfter.toNumber(), maxProbability },
+        `The ${outcome} probability after the trade would be ${reportedAfter}, above maxProbability ${maxProbability}.`,
+        { probabilityAfter: Number(reportedAfter), maxProbability },
       );
     }
     const position = await this.positions.addBuy(manager, {
@@ -254,6 +267,7 @@ export class TradingService {
       amount: quote.amount,
       after: quote.after,
       position,
+      initial,
     });
   }
 
@@ -269,9 +283,11 @@ export class TradingService {
       amount: string;
       after: ReturnType<typeof lmsrState>;
       position: Awaited<ReturnType<PositionsRepository['addBuy']>>;
+      /** The creator's initialPosition buy, made by the market's create. */
+      initial: boolean;
     },
   ) {
-    const probabilityAfter = storedProbability(priceOf(trade.after, 'YES'));
+    const probabilityAfter = probabilityFixed(priceOf(trade.after, 'YES'));
     const row = await this.trades.insert(manager, {
       marketId: market.id,
       userId,
@@ -282,7 +298,14 @@ export class TradingService {
       amount: trade.amount,
       probabilityBefore: market.probability,
       probabilityAfter,
+      initial: trade.initial,
     });
+    // The database stamped the trade; if that stamp is not before closesAt the market had
+    // closed by the database's clock (the lock-time check above can be stale by the time a
+    // rolled-back lock holder made this transaction wait). Throwing rolls every write back.
+    if (row.createdAt.getTime() >= market.closesAt.getTime()) {
+      throw new MarketNotOpenError('closed');
+    }
     const signed = trade.side === 'buy' ? `-${trade.amount}` : trade.amount;
     const balance = new Dec(trade.amount).isZero()
       ? null

@@ -1,12 +1,16 @@
 import { EmbeddingsNotConfiguredError } from './embeddings.errors';
-import { EmbeddingsProvider } from './embeddings.provider';
+import { EmbeddingsProvider, ProviderHealth } from './embeddings.provider';
 
-/** Stands in when `EMBEDDINGS_URL` is unset: semantic search is off and says so. */
+/** `EMBEDDINGS_PROVIDER=none`: semantic search is off and says so. */
 export class DisabledEmbeddingsProvider extends EmbeddingsProvider {
+  readonly kind = 'none';
   readonly enabled = false;
+  readonly paid = false;
+  readonly model = 'none';
+  readonly requestedDimensions = null;
 
-  constructor(readonly dimensions: number) {
-    super();
+  health(): ProviderHealth {
+    return { status: 'disabled', detail: 'EMBEDDINGS_PROVIDER=none: keyword search only' };
   }
 
   async embed(_texts: string[]): Promise<number[][]> {

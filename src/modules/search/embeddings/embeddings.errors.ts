@@ -16,7 +16,9 @@ export type EmbeddingsFailureReason =
   | 'dimension_mismatch'
   /** The circuit breaker is open after consecutive failures: no request was sent. */
   | 'circuit_open'
-  /** No provider is configured (`EMBEDDINGS_URL` unset). */
+  /** This client used its share of paid provider calls for now: no request was sent. */
+  | 'client_limit'
+  /** No provider is configured (`EMBEDDINGS_PROVIDER=none`). */
   | 'not_configured';
 
 const RETRYABLE: ReadonlySet<EmbeddingsFailureReason> = new Set([
@@ -65,7 +67,7 @@ export class EmbeddingsNotConfiguredError extends EmbeddingsUnavailableError {
   constructor() {
     super(
       'not_configured',
-      'Semantic search is not available: no embeddings provider is configured (EMBEDDINGS_URL).',
+      'Semantic search is not available: it is turned off (EMBEDDINGS_PROVIDER=none).',
     );
   }
 }

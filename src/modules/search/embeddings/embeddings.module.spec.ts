@@ -12,6 +12,7 @@ import { REDIS, RedisModule } from '../../../redis/redis.module';
 import { DisabledEmbeddingsProvider } from './disabled-embeddings.provider';
 import { EmbeddingsModule } from './embeddings.module';
 import { EmbeddingsProvider } from './embeddings.provider';
+import { LocalEmbeddingsProvider } from './local/local-embeddings.provider';
 import { OpenAiEmbeddingsProvider } from './openai-embeddings.provider';
 import { QueryEmbeddingCache, queryEmbeddingKey } from './query-embedding.cache';
 
@@ -36,8 +37,20 @@ describe('EmbeddingsModule', () => {
     await server.close();
   });
 
-  it('provides the disabled provider when EMBEDDINGS_URL is unset', async () => {
+  it('provides the built-in provider by default', async () => {
     const moduleRef = await compile({});
+    try {
+      const provider = moduleRef.get(EmbeddingsProvider);
+      expect(provider).toBeInstanceOf(LocalEmbeddingsProvider);
+      expect(provider).toMatchObject({ enabled: true, paid: false, kind: 'local' });
+      expect(await provider.embedQuery('storm warning')).toHaveLength(100);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
+  it('provides the disabled provider with EMBEDDINGS_PROVIDER=none', async () => {
+    const moduleRef = await compile({ EMBEDDINGS_PROVIDER: 'none' });
     try {
       const provider = moduleRef.get(EmbeddingsProvider);
       expect(provider).toBeInstanceOf(DisabledEmbeddingsProvider);
@@ -56,7 +69,7 @@ describe('EmbeddingsModule', () => {
     try {
       const provider = moduleRef.get(EmbeddingsProvider);
       expect(provider).toBeInstanceOf(OpenAiEmbeddingsProvider);
-      expect(provider.dimensions).toBe(24);
+      expect(provider).toMatchObject({ paid: true, model: 'nomic-embed-text' });
       // The shared client has no offline queue: until it is connected the cache is skipped.
       const redis = moduleRef.get<Redis>(REDIS);
       await vi.waitFor(() => expect(redis.status).toBe('ready'));

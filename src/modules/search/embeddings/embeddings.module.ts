@@ -5,25 +5,31 @@ import { MetricsService } from '../../../metrics/metrics.service';
 import { REDIS } from '../../../redis/redis.module';
 import { DisabledEmbeddingsProvider } from './disabled-embeddings.provider';
 import { EmbeddingsProvider } from './embeddings.provider';
+import { LocalEmbeddingsProvider } from './local/local-embeddings.provider';
 import { OpenAiEmbeddingsProvider } from './openai-embeddings.provider';
 import { QueryEmbeddingCache } from './query-embedding.cache';
 
-/** The OpenAI-compatible client when `EMBEDDINGS_URL` is set, else the disabled provider. */
+/** The provider `EMBEDDINGS_PROVIDER` names: built-in word vectors (default), OpenAI-compatible, or none. */
 export function createEmbeddingsProvider(
   config: AppConfig,
   metrics: MetricsService,
 ): EmbeddingsProvider {
-  const { url, model, apiKey, dimensions, timeoutMs, sendDimensions } = config.embeddings;
+  const { provider, url, model, apiKey, dimensions, timeoutMs, sendDimensions } = config.embeddings;
   const logger = new Logger('EmbeddingsModule');
-  if (!url) {
-    logger.log('EMBEDDINGS_URL is not set: semantic search is disabled');
-    return new DisabledEmbeddingsProvider(dimensions);
+  switch (provider) {
+    case 'none':
+      logger.log('EMBEDDINGS_PROVIDER=none: semantic search is disabled');
+      return new DisabledEmbeddingsProvider();
+    case 'local':
+      logger.log('semantic search enabled: built-in embeddings (EMBEDDINGS_PROVIDER=local)');
+      return new LocalEmbeddingsProvider();
+    case 'openai':
+      logger.log({ model, url }, 'semantic search enabled: OpenAI-compatible provider');
+      return new OpenAiEmbeddingsProvider(
+        { url: url!, model, apiKey, dimensions, timeoutMs, sendDimensions },
+        metrics,
+      );
   }
-  logger.log({ model, dimensions }, 'semantic search enabled');
-  return new OpenAiEmbeddingsProvider(
-    { url, model, apiKey, dimensions, timeoutMs, sendDimensions },
-    metrics,
-  );
 }
 
 /**
@@ -39,13 +45,9 @@ export function createEmbeddingsProvider(
     },
     {
       provide: QueryEmbeddingCache,
-      inject: [REDIS, EmbeddingsProvider, MetricsService, AppConfig],
-      useFactory: (
-        redis: Redis,
-        provider: EmbeddingsProvider,
-        metrics: MetricsService,
-        config: AppConfig,
-      ) => new QueryEmbeddingCache(redis, provider, metrics, { model: config.embeddings.model }),
+      inject: [REDIS, EmbeddingsProvider, MetricsService],
+      useFactory: (redis: Redis, provider: EmbeddingsProvider, metrics: MetricsService) =>
+        new QueryEmbeddingCache(redis, provider, metrics),
     },
   ],
   exports: [EmbeddingsProvider, QueryEmbeddingCache],

@@ -211,15 +211,21 @@ describe('OpenAiEmbeddingsProvider', () => {
     expect(await outcomes()).toMatchObject({ failure: 1, circuit_open: 3, ok: 2 });
   });
 
-  it('rejects vectors of the wrong size without retrying', async () => {
+  it('learns the size a provider answers, even when it ignores the dimensions asked for', async () => {
     const provider = makeProvider({ dimensions: 32, sendDimensions: false });
+    expect(provider.learntDimensions).toBeNull();
 
-    const error = await failure(provider.embedQuery('goal'));
+    expect(await provider.embedQuery('goal')).toHaveLength(DIMENSIONS);
 
-    expect(error.reason).toBe('dimension_mismatch');
-    expect(error.message).toContain('16-dimensional');
-    expect(error.message).toContain('EMBEDDINGS_DIMENSIONS is 32');
+    expect(provider.learntDimensions).toBe(DIMENSIONS);
+    expect(provider.health()).toMatchObject({ status: 'ok' });
     expect(server.requests.count).toBe(1);
+  });
+
+  it('asks for no size when EMBEDDINGS_DIMENSIONS is unset', async () => {
+    const provider = makeProvider({ dimensions: undefined });
+    expect(await provider.embedQuery('goal')).toHaveLength(DIMENSIONS);
+    expect(server.requests.bodies.at(-1)).not.toHaveProperty('dimensions');
   });
 
   it('fails as unavailable when nothing listens', async () => {
@@ -247,12 +253,12 @@ describe('retryAfterMs', () => {
 
 describe('DisabledEmbeddingsProvider', () => {
   it('is disabled and says semantic search is not configured', async () => {
-    const provider = new DisabledEmbeddingsProvider(DIMENSIONS);
+    const provider = new DisabledEmbeddingsProvider();
     expect(provider.enabled).toBe(false);
     const error = await failure(provider.embedQuery('vote'));
     expect(error).toBeInstanceOf(EmbeddingsNotConfiguredError);
     expect(error.reason).toBe('not_configured');
-    await expect(provider.embed(['vote'])).rejects.toThrow(/EMBEDDINGS_URL/);
+    await expect(provider.embed(['vote'])).rejects.toThrow(/EMBEDDINGS_PROVIDER=none/);
   });
 });
 
@@ -275,7 +281,7 @@ describe('QueryEmbeddingCache', () => {
     const redis = new Redis(TEST_REDIS_URL, { keyPrefix: `${prefix}:`, maxRetriesPerRequest: 1 });
     const key = queryEmbeddingKey(MODEL, DIMENSIONS, 'Will it rain in Paris?');
     try {
-      const cache = new QueryEmbeddingCache(redis, makeProvider(), metrics, { model: MODEL });
+      const cache = new QueryEmbeddingCache(redis, makeProvider(), metrics);
       expect(key).toMatch(new RegExp(`^search:qemb:${MODEL}:${DIMENSIONS}:[0-9a-f]{64}$`));
 
       const first = await cache.embedQuery('Will it rain in Paris?');
@@ -303,7 +309,7 @@ describe('QueryEmbeddingCache', () => {
     });
     redis.on('error', () => undefined);
     try {
-      const cache = new QueryEmbeddingCache(redis, makeProvider(), metrics, { model: MODEL });
+      const cache = new QueryEmbeddingCache(redis, makeProvider(), metrics);
 
       expect(await cache.embedQuery('bitcoin price')).toHaveLength(DIMENSIONS);
       expect(await cache.embedQuery('bitcoin price')).toHaveLength(DIMENSIONS);
@@ -317,12 +323,7 @@ describe('QueryEmbeddingCache', () => {
 
   it('passes the not-configured error through without touching Redis', async () => {
     const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
-    const cache = new QueryEmbeddingCache(
-      redis,
-      new DisabledEmbeddingsProvider(DIMENSIONS),
-      metrics,
-      { model: MODEL },
-    );
+    const cache = new QueryEmbeddingCache(redis, new DisabledEmbeddingsProvider(), metrics);
     await expect(cache.embedQuery('vote')).rejects.toBeInstanceOf(EmbeddingsNotConfiguredError);
     expect(redis.status).toBe('wait');
   });

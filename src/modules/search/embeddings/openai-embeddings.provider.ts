@@ -17,7 +17,7 @@ import {
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../../../metrics/metrics.service';
 import { EmbeddingsUnavailableError } from './embeddings.errors';
-import { EmbeddingsProvider } from './embeddings.provider';
+import { EmbeddingsProvider, ProviderHealth } from './embeddings.provider';
 
 /** The connection settings: `AppConfig['embeddings']` with the URL known to be set. */
 export interface OpenAiEmbeddingsOptions {
@@ -26,14 +26,17 @@ export interface OpenAiEmbeddingsOptions {
   model: string;
   /** Sent as `Authorization: Bearer …` when set (local servers need none). */
   apiKey?: string;
-  /** Every returned vector must have exactly this many entries. */
-  dimensions: number;
+  /**
+   * `EMBEDDINGS_DIMENSIONS`: asked for when set (models that can shorten their vectors do).
+   * Never enforced: the size is learnt from the answers.
+   */
+  dimensions?: number;
   /** Limit for one HTTP attempt, retries not included. */
   timeoutMs: number;
   /**
-   * Send `dimensions` in the request body (default true). OpenAI's `text-embedding-3-*`
-   * shorten their vectors to it; vLLM answers 400 for a model that cannot, so set it to
-   * false there and configure the model's own size as `dimensions`.
+   * Send `dimensions` in the request body when it is set (default true). OpenAI's
+   * `text-embedding-3-*` shorten their vectors to it; vLLM answers 400 for a model that
+   * cannot, so set it to false there (or leave `dimensions` unset).
    */
   sendDimensions?: boolean;
 }
@@ -79,8 +82,15 @@ export type EmbeddingsOutcome = 'ok' | 'retry' | 'failure' | 'circuit_open';
  * open circuit.
  */
 export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
+  readonly kind = 'openai';
   readonly enabled = true;
-  readonly dimensions: number;
+  readonly paid = true;
+  readonly model: string;
+  readonly requestedDimensions: number | null;
+  /** The size the provider answers, learnt from its first answer. */
+  learntDimensions: number | null = null;
+  /** Why the provider is failing, while it is (circuit open); for readiness details. */
+  private failing: string | undefined;
 
   private readonly logger = new Logger(OpenAiEmbeddingsProvider.name);
   private readonly endpoint: string;
@@ -95,7 +105,8 @@ export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
     policy: Partial<EmbeddingsPolicyOptions> = {},
   ) {
     super();
-    this.dimensions = options.dimensions;
+    this.model = options.model;
+    this.requestedDimensions = options.dimensions ?? null;
     this.settings = { ...DEFAULT_POLICY, ...policy };
     this.endpoint = `${options.url.replace(/\/+$/, '')}/embeddings`;
     this.headers = {
@@ -125,10 +136,39 @@ export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
     return vector;
   }
 
+  health(): ProviderHealth {
+    if (this.failing) return { status: 'failing', detail: this.failing };
+    const size = this.learntDimensions ?? 'not yet known';
+    return { status: 'ok', detail: `${this.model} at ${this.endpoint}, ${size} dimensions` };
+  }
+
+  /**
+   * One call at start, in the background: learns the vector size and, if the provider is
+   * failing, says so once now rather than on every search. Its failure is only logged.
+   */
+  override warmUp(): void {
+    this.embedBatch(['warm-up']).then(
+      () =>
+        this.logger.log(
+          { model: this.model, dimensions: this.learntDimensions },
+          'embeddings provider answers',
+        ),
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.failing ??= message;
+        this.logger.warn(
+          { model: this.model, url: this.endpoint, err: message },
+          'embeddings provider failing at start: hybrid search answers by keyword until it recovers',
+        );
+      },
+    );
+  }
+
   private async embedBatch(texts: string[]): Promise<number[][]> {
     try {
       const vectors = await this.policy.execute(({ signal }) => this.request(texts, signal));
       this.outcomes.inc({ outcome: 'ok' });
+      this.failing = undefined;
       return vectors;
     } catch (error) {
       if (isBrokenCircuitError(error)) {
@@ -141,10 +181,13 @@ export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
       }
       this.outcomes.inc({ outcome: 'failure' });
       if (error instanceof EmbeddingsUnavailableError) {
-        this.logger.warn(
+        // Debug only: a failing provider is one warning when its circuit opens (and one at
+        // start), plus the readiness detail, not a line per request.
+        this.logger.debug(
           { reason: error.reason, status: error.status, err: error.message },
           'embeddings request failed',
         );
+        if (!error.retryable) this.failing = error.message;
       }
       // Anything else is a bug here, not a provider failure: let it surface.
       throw error;
@@ -175,13 +218,20 @@ export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
       breaker: new ConsecutiveBreaker(this.settings.breakerThreshold),
       halfOpenAfter: this.settings.halfOpenAfterMs,
     });
-    breaker.onBreak(() =>
+    breaker.onBreak((reason) => {
+      const wasFailing = this.failing !== undefined;
+      this.failing = 'error' in reason ? `circuit open: ${reason.error.message}` : 'circuit open';
+      // Once per outage: a half-open trial that fails opens the circuit again, quietly.
+      if (wasFailing) return;
       this.logger.warn(
-        { halfOpenAfterMs: this.settings.halfOpenAfterMs },
-        'embeddings circuit opened: provider failing',
-      ),
-    );
-    breaker.onReset(() => this.logger.log('embeddings circuit closed: provider recovered'));
+        { halfOpenAfterMs: this.settings.halfOpenAfterMs, err: this.failing },
+        'embeddings circuit opened: provider failing; hybrid search answers by keyword',
+      );
+    });
+    breaker.onReset(() => {
+      this.failing = undefined;
+      this.logger.log('embeddings circuit closed: provider recovered');
+    });
 
     const attemptTimeout = timeout(this.options.timeoutMs, TimeoutStrategy.Cooperative);
     return wrap(retryPolicy, breaker, attemptTimeout);
@@ -194,7 +244,9 @@ export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
       input: texts,
       encoding_format: 'float',
     };
-    if (this.options.sendDimensions ?? true) body.dimensions = this.dimensions;
+    if (this.requestedDimensions !== null && (this.options.sendDimensions ?? true)) {
+      body.dimensions = this.requestedDimensions;
+    }
 
     let response: Response;
     let text: string;
@@ -267,17 +319,28 @@ export class OpenAiEmbeddingsProvider extends EmbeddingsProvider {
       if (!Array.isArray(embedding) || !embedding.every((v) => Number.isFinite(v))) {
         throw invalid(`item ${index} has no array of numbers as "embedding"`);
       }
-      if (embedding.length !== this.dimensions) {
+      if (embedding.length === 0 || embedding.length !== (vectors[0] ?? embedding).length) {
         throw new EmbeddingsUnavailableError(
           'dimension_mismatch',
-          `The embeddings provider returned ${embedding.length}-dimensional vectors for model ` +
-            `"${this.options.model}", but EMBEDDINGS_DIMENSIONS is ${this.dimensions}. Set it ` +
-            `to the model's output size, or use a model that accepts "dimensions".`,
+          `The embeddings provider returned vectors of different sizes in one answer.`,
         );
       }
       vectors[index] = embedding as number[];
     }
+    this.learn(vectors[0].length);
     return vectors;
+  }
+
+  /** Records the size the provider answers; says once if it ignored `dimensions`. */
+  private learn(size: number): void {
+    if (this.learntDimensions === size) return;
+    if (this.requestedDimensions !== null && size !== this.requestedDimensions) {
+      this.logger.warn(
+        { model: this.model, requested: this.requestedDimensions, answered: size },
+        'the embeddings provider ignores EMBEDDINGS_DIMENSIONS: using the size it answers',
+      );
+    }
+    this.learntDimensions = size;
   }
 }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../../config/app-config';
 import { EmbeddingsProvider } from '../embeddings/embeddings.provider';
 import { MarketEmbeddingsRepository } from '../market-embeddings.repository';
 import { MarketVectorIndex, NearestOptions, VectorMatch } from './market-vector-index';
@@ -15,15 +14,14 @@ export class SqlVectorIndex extends MarketVectorIndex {
   constructor(
     private readonly embeddings: MarketEmbeddingsRepository,
     private readonly provider: EmbeddingsProvider,
-    private readonly config: AppConfig,
   ) {
     super();
   }
 
   async nearest(query: ArrayLike<number>, options: NearestOptions): Promise<VectorMatch[]> {
     return this.embeddings.scanNearest({
-      model: this.config.embeddings.model,
-      dimensions: this.provider.dimensions,
+      model: this.provider.model,
+      dimensions: query.length,
       query: normalize(query),
       limit: options.limit,
       minSimilarity: options.minSimilarity,
