@@ -2,7 +2,6 @@ import helmet from '@fastify/helmet';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type pino from 'pino';
@@ -11,12 +10,12 @@ import { ServiceUnavailableError } from './common/errors/app-error';
 import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { answerClientError } from './common/http/client-error';
 import { requestIdFor } from './common/http/request-id';
+import { setupOpenApi } from './common/openapi/openapi-document';
 import { fastifyLogging } from './common/logging/logger.options';
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import { mountMetricsRoute } from './metrics/metrics-route';
 import { MetricsService } from './metrics/metrics.service';
-import { API_KEY_SECURITY } from './common/auth/require-permissions.decorator';
 import { mountQueueDashboard } from './queues/queue-dashboard';
 import { mountAsyncApiDocument } from './asyncapi/asyncapi.route';
 
@@ -51,29 +50,7 @@ export function fastifyOptions(
   };
 }
 
-export function buildOpenApiDocument(app: NestFastifyApplication) {
-  const config = new DocumentBuilder()
-    .setTitle('Market API')
-    .setDescription(
-      'Yes/no prediction markets priced by an LMSR market maker. Every response is an envelope ' +
-        '`{success, data | error, meta}`; credits and shares are decimal strings. The queues ' +
-        '(BullMQ jobs for other services) are described by the AsyncAPI document at ' +
-        '`/docs/asyncapi.json`.',
-    )
-    .setVersion('1.0')
-    .addBearerAuth({
-      type: 'http',
-      scheme: 'bearer',
-      bearerFormat: 'JWT or API key',
-      description: 'An access token, or an API key (`mkey_…`) from POST /api/me/api-keys.',
-    })
-    .addApiKey(
-      { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`mkey_…`).' },
-      API_KEY_SECURITY,
-    )
-    .build();
-  return SwaggerModule.createDocument(app, config);
-}
+export { buildOpenApiDocument } from './common/openapi/openapi-document';
 
 /** Everything main.ts and the tests share after the module is created. */
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
@@ -157,10 +134,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     });
   }
 
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
-    jsonDocumentUrl: 'docs-json',
-    customSiteTitle: 'Market API',
-  });
+  setupOpenApi(app);
   mountAsyncApiDocument(app);
   mountQueueDashboard(app, config);
   mountMetricsRoute(app, config);

@@ -853,7 +853,7 @@ describe('markets', () => {
       ['PATCH', { tags: ['Not A Tag!'] }, 'tags'],
       ['PUT', { name: 'Valid name', closesAt: inDays(-1) }, 'closesAt'],
       ['PATCH', {}, 'body'],
-      ['PATCH', { name: null }, 'body'],
+      ['PATCH', { name: null }, 'name'],
     ])('%s with %j is a 400 and changes nothing', async (method, body, field) => {
       const before = await dbState(t);
       const res = await edit(method, market.id, body, owner.auth);

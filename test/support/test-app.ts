@@ -6,9 +6,11 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { configureApp, fastifyOptions } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
+import { OpenApiResponseValidator } from './openapi-validator';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL, testConfig, uniqueName } from './test-env';
 
 export interface TestApp {
@@ -17,7 +19,11 @@ export interface TestApp {
   db: DataSource;
   database: string;
   redisPrefix: string;
-  /** Sends a request through the whole Fastify + Nest pipeline. */
+  /**
+   * Sends a request through the whole Fastify + Nest pipeline. The answer is checked
+   * against the served OpenAPI document: an undocumented status, contract header or body
+   * shape rejects with the differences (see openapi-validator.ts).
+   */
   request: NestFastifyApplication['inject'];
   close(): Promise<void>;
 }
@@ -31,6 +37,33 @@ export interface TestAppOptions {
   redisPrefix?: string;
   /** Where the request logger writes (JSON lines), to assert on log output. */
   logDestination?: DestinationStream;
+  /** Check every answer against /docs-json (default true). */
+  validateResponses?: boolean;
+}
+
+type Inject = NestFastifyApplication['inject'];
+
+/** `app.inject` whose answers must match the document the app serves. */
+async function contractCheckedInject(app: NestFastifyApplication): Promise<Inject> {
+  const document = (await app.inject({ method: 'GET', url: '/docs-json' })).json<OpenAPIObject>();
+  const validator = new OpenApiResponseValidator(document);
+  return ((options?: Parameters<Inject>[0]) => {
+    // The chained form (`request().get(...)`) is left unchecked.
+    if (options === undefined) return app.inject();
+    return app.inject(options).then((response) => {
+      const problems = validator.check({
+        method: response.raw.req.method ?? 'GET',
+        url: response.raw.req.url ?? '/',
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+      });
+      if (problems.length > 0) {
+        throw new Error(`The answer breaks the OpenAPI document:\n${problems.join('\n')}`);
+      }
+      return response;
+    });
+  }) as Inject;
 }
 
 async function withAdmin<T>(run: (client: Client) => Promise<T>): Promise<T> {
@@ -97,7 +130,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     db: app.get(DataSource),
     database,
     redisPrefix,
-    request: app.inject.bind(app),
+    request:
+      options.validateResponses === false ? app.inject.bind(app) : await contractCheckedInject(app),
     async close() {
       await app.close();
       if (ownsDatabase) await dropTestDatabase(database);

@@ -28,8 +28,8 @@ export function ApiIdempotent() {
         'Retry-safe key (1–255 chars), scoped to the caller. A retry with the same key and body within 24 h ' +
         'returns the stored response with `Idempotent-Replayed: true` and moves no money. Final refusals ' +
         '(409 SLIPPAGE_EXCEEDED / MARKET_NOT_OPEN, 422 INSUFFICIENT_FUNDS / INSUFFICIENT_SHARES) are stored ' +
-        'and replayed the same way; 400/401/403/404/429/5xx are not.',
-      example: '6f1c2b9e-buy-42',
+        'and replayed the same way; 400/401/403/404/429/5xx are not. Use a fresh key per operation ' +
+        '(e.g. a UUID); leave it empty to send none.',
     }),
     ApiErrors('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_FLIGHT'),
   );

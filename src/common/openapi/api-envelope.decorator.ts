@@ -8,7 +8,7 @@ import {
   OffsetPaginationDto,
 } from './envelope.schemas';
 
-const ERROR_EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
+export const ERROR_EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is not valid.',
   UNAUTHORIZED: 'Authentication is required.',
   FORBIDDEN: 'Your role does not allow this.',
@@ -27,7 +27,7 @@ const ERROR_EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
   SERVICE_UNAVAILABLE: 'A dependency is temporarily unavailable; retry shortly.',
 };
 
-const META_EXAMPLE = {
+export const META_EXAMPLE = {
   requestId: '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21',
   timestamp: '2026-11-22T10:00:00.000Z',
 };
@@ -81,7 +81,26 @@ export function ApiEnvelope(model: Type<unknown>, options: EnvelopeOptions = {})
   );
 }
 
-/** Documents error responses, one per status, each in the error envelope with examples. */
+/** Where ApiErrors accumulates the codes of a handler or controller (read by openapi-document). */
+export const API_ERROR_CODES = 'openapi:error-codes';
+
+/**
+ * Remembers codes across every ApiErrors on the same handler or class: Swagger keeps only the
+ * last ApiResponse per status, so two decorators naming 422 codes would otherwise lose one.
+ */
+function RememberErrorCodes(codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const holder = (descriptor?.value ?? target) as object;
+    const existing =
+      (Reflect.getMetadata(API_ERROR_CODES, holder) as ErrorCode[] | undefined) ?? [];
+    Reflect.defineMetadata(API_ERROR_CODES, [...new Set([...existing, ...codes])], holder);
+  };
+}
+
+/**
+ * Documents error responses, one per status, each in the error envelope with examples. The
+ * document builder merges every code of an operation per status (openapi-document.ts).
+ */
 export function ApiErrors(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set<ErrorCode>([...codes, 'INTERNAL_ERROR'])) {
@@ -89,6 +108,7 @@ export function ApiErrors(...codes: ErrorCode[]) {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return applyDecorators(
+    RememberErrorCodes(codes),
     ApiExtraModels(ErrorEnvelopeDto),
     ...[...byStatus.entries()].map(([status, statusCodes]) =>
       ApiResponse({

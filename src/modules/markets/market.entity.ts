@@ -3,11 +3,9 @@ import { UserEntity } from '../users/user.entity';
 
 export const STORED_MARKET_STATUSES = ['active', 'resolved', 'cancelled'] as const;
 export type StoredMarketStatus = (typeof STORED_MARKET_STATUSES)[number];
-/** What clients see: an active market past `closesAt` reads as `closed`. */
-export const MARKET_STATUSES = ['active', 'closed', 'resolved', 'cancelled'] as const;
-export type MarketStatus = (typeof MARKET_STATUSES)[number];
-export const OUTCOMES = ['YES', 'NO'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+export { MARKET_STATUSES, OUTCOMES } from '../../common/vocabulary';
+import type { MarketStatus, Outcome } from '../../common/vocabulary';
+export type { MarketStatus, Outcome } from '../../common/vocabulary';
 
 /** The expressions of the generated search columns; typeorm_metadata holds the same text. */
 const SEARCH_DOCUMENT_EXPRESSION =

@@ -1,5 +1,11 @@
 import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtension,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
@@ -7,11 +13,12 @@ import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-
 import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
 import { PatchMarketDto, ReplaceMarketDto } from './dto/market-write.dto';
-import { MarketResponse } from './dto/market.response';
+import { MarketFieldsResponse, MarketResponse } from './dto/market.response';
+import { OUTCOMES, Outcome } from '../../common/vocabulary';
 import { MarketsService, QuoteResponse } from './markets.service';
 
 class QuoteResponseDto implements QuoteResponse {
-  @ApiProperty({ enum: ['YES', 'NO'], example: 'YES' }) outcome!: 'YES' | 'NO';
+  @ApiProperty({ enum: OUTCOMES, example: 'YES' }) outcome!: Outcome;
   @ApiPropertyOptional({ example: '10.00', description: 'Buy quotes: credits paid' })
   amount?: string;
   @ApiProperty({ example: '19.504582', description: 'Shares bought or sold' }) shares!: string;
@@ -34,7 +41,10 @@ export class MarketsController {
       'Filters, a whitelisted sort, offset or keyset cursor pages, and `fields` to select only some fields. ' +
       'Each item embeds its creator, loaded in one batch for the page.',
   })
-  @ApiEnvelope(MarketResponse, { paginated: 'either' })
+  @ApiEnvelope(MarketFieldsResponse, {
+    paginated: 'either',
+    description: 'Each item has every field, or only those named in `fields`.',
+  })
   @ApiErrors('VALIDATION_FAILED')
   list(@Query() query: MarketListQueryDto): Promise<Page<Partial<MarketResponse>>> {
     return this.markets.list(query);
@@ -54,6 +64,7 @@ export class MarketsController {
     description:
       '`?outcome=YES&amount=10` prices a buy; `?outcome=YES&sellShares=5` prices a sale. No side effects.',
   })
+  @ApiExtension('x-exactly-one-of', ['amount', 'sellShares'])
   @ApiEnvelope(QuoteResponseDto)
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'MARKET_NOT_OPEN')
   quote(@IdParam() id: string, @Query() query: QuoteQueryDto): Promise<QuoteResponse> {

@@ -16,7 +16,7 @@ import { PositionResponse, TradeResultResponse } from './dto/trading.response';
 import { PositionsService } from './positions.service';
 import { TradingService } from './trading.service';
 
-@ApiTags('Positions')
+@ApiTags('Trading')
 @Controller('positions')
 export class PositionsController {
   constructor(

@@ -1,16 +1,9 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { UserEntity } from './user.entity';
 
-export const LEDGER_KINDS = [
-  'grant',
-  'subsidy',
-  'buy',
-  'sell',
-  'payout',
-  'refund',
-  'residual',
-] as const;
-export type LedgerKind = (typeof LEDGER_KINDS)[number];
+import type { LedgerKind } from '../../common/vocabulary';
+export { LEDGER_KINDS } from '../../common/vocabulary';
+export type { LedgerKind } from '../../common/vocabulary';
 
 /** One change of one balance. Append-only (a trigger refuses UPDATE and DELETE). */
 @Entity('ledger_entries')

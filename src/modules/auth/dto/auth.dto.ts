@@ -1,40 +1,29 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { Field } from '../../../common/openapi/field.decorator';
 import { UserResponse } from '../../users/dto/user.response';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @IsEmail()
-  @MaxLength(254)
+  @Field.email({ example: 'ada@example.com' })
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', minLength: 12, maxLength: 128 })
-  @IsString()
-  @Length(12, 128)
+  @Field.text({ min: 12, max: 128, example: 'correct horse battery staple' })
   password!: string;
 
-  @ApiProperty({ example: 'Ada', minLength: 1, maxLength: 50 })
-  @IsString()
-  @Length(1, 50)
+  @Field.text({ min: 1, max: 50, example: 'Ada' })
   displayName!: string;
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @IsString()
-  @MaxLength(254)
+  // Not checked as an email: a malformed one is just a wrong credential (the same 401).
+  @Field.text({ max: 254, example: 'ada@example.com' })
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple' })
-  @IsString()
-  @Length(1, 128)
+  @Field.text({ min: 1, max: 128, example: 'correct horse battery staple' })
   password!: string;
 }
 
 export class RefreshTokenDto {
-  @ApiProperty({ example: 'm1cJ3kT0s9bq8N2xvYfZ4u7H5rWcQ1eA6dLgP0oS2iE' })
-  @IsString()
-  @Length(1, 512)
+  @Field.text({ min: 1, max: 512, example: 'm1cJ3kT0s9bq8N2xvYfZ4u7H5rWcQ1eA6dLgP0oS2iE' })
   refreshToken!: string;
 }
 

@@ -1,96 +1,81 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsIn } from 'class-validator';
+import { Field, OnlyWhenPresent } from '../../../common/openapi/field.decorator';
+import { PageQueryDto } from '../../../common/pagination/pagination.dto';
 import {
-  ArrayMaxSize,
-  IsDate,
-  IsIn,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-} from 'class-validator';
-import { PageQueryDto, SORT_ORDERS, SortOrder } from '../../../common/pagination/pagination.dto';
-import { MARKET_STATUSES, MarketStatus } from '../market.entity';
+  MARKET_STATUSES,
+  MarketStatus,
+  OUTCOMES,
+  Outcome,
+  SORT_ORDERS,
+  SortOrder,
+} from '../../../common/vocabulary';
 import { MARKET_SORTS, MarketSort } from '../markets.repository';
 import { MARKET_FIELDS, MarketField } from './market.response';
 
 export class MarketListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: MARKET_STATUSES, example: 'active' })
-  @IsOptional()
-  @IsIn(MARKET_STATUSES)
+  @Field.enum(MARKET_STATUSES, { optional: true, example: 'active' })
   status?: MarketStatus;
 
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Field.uuid({ optional: true })
   creatorId?: string;
 
-  @ApiPropertyOptional({ example: 'politics' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 40)
+  @Field.text({ min: 1, max: 40, optional: true, example: 'politics' })
   tag?: string;
 
-  @ApiPropertyOptional({
-    example: '2027-01-01T00:00:00Z',
-    description: 'Markets closing before this instant',
-  })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @Field.date({ optional: true, description: 'Markets closing before this instant.' })
   closesBefore?: Date;
 
-  @ApiPropertyOptional({
-    example: '2026-12-01T00:00:00Z',
-    description: 'Markets closing after this instant',
-  })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @Field.date({ optional: true, description: 'Markets closing after this instant.' })
   closesAfter?: Date;
 
-  @ApiPropertyOptional({ enum: MARKET_SORTS, default: 'createdAt' })
-  @IsOptional()
-  @IsIn(MARKET_SORTS)
+  @Field.enum(MARKET_SORTS, { optional: true, default: 'createdAt' })
   sort: MarketSort = 'createdAt';
 
-  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'desc' })
-  @IsOptional()
-  @IsIn(SORT_ORDERS)
+  @Field.enum(SORT_ORDERS, { optional: true, default: 'desc' })
   order: SortOrder = 'desc';
 
-  @ApiPropertyOptional({
-    description: `Comma-separated subset of: ${MARKET_FIELDS.join(', ')}`,
-    example: 'id,name,status,probability',
+  // A comma-separated list in the query string, an array after parsing: documented as the
+  // text the client sends, checked element by element.
+  @ApiProperty({
+    required: false,
     type: String,
+    description: `Comma-separated subset of: ${MARKET_FIELDS.join(', ')}. The answer then holds only these fields.`,
+    example: 'id,name,status,probability',
   })
-  @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' ? value.split(',').map((f) => f.trim()) : value,
   )
+  @OnlyWhenPresent()
   @ArrayMaxSize(MARKET_FIELDS.length)
   @IsIn(MARKET_FIELDS, { each: true })
   fields?: MarketField[];
 }
 
 export class QuoteQueryDto {
-  @ApiPropertyOptional({ enum: ['YES', 'NO'], example: 'YES' })
-  @IsIn(['YES', 'NO'])
-  outcome!: 'YES' | 'NO';
+  @Field.enum(OUTCOMES, { example: 'YES' })
+  outcome!: Outcome;
 
-  @ApiPropertyOptional({
+  // Exactly one of amount and sellShares (the service refuses both or neither): the
+  // document states it as a `oneOf` of the two (see ApiQuoteParameters).
+  @Field.decimal({
+    places: 2,
+    min: '0.01',
+    max: '1000000',
+    optional: true,
     example: '10.00',
-    description: 'Credits to spend (a buy quote). Exactly one of amount or sellShares.',
+    description: 'Credits to spend (a buy quote).',
   })
-  @IsOptional()
-  @Matches(/^\d{1,15}(\.\d{1,2})?$/, { message: 'amount must be a decimal with at most 2 places' })
   amount?: string;
 
-  @ApiPropertyOptional({ example: '5.000000', description: 'Shares to sell (a sell quote)' })
-  @IsOptional()
-  @Matches(/^\d{1,15}(\.\d{1,6})?$/, {
-    message: 'sellShares must be a decimal with at most 6 places',
+  @Field.decimal({
+    places: 6,
+    min: '0.000001',
+    max: '1000000000',
+    optional: true,
+    example: '5.000000',
+    description: 'Shares to sell (a sell quote).',
   })
   sellShares?: string;
 }

@@ -1,80 +1,56 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsDate,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  MinDate,
-  ValidateNested,
-} from 'class-validator';
-import { IsDecimalString } from '../../../common/decorators/decimal-string.decorator';
-import { OUTCOMES, Outcome } from '../market.entity';
+import { PartialType } from '@nestjs/swagger';
+import { Field } from '../../../common/openapi/field.decorator';
+import { relativeDateExample } from '../../../common/openapi/examples';
+import { OUTCOMES, Outcome } from '../../../common/vocabulary';
 
-const normalizeTags = ({ value }: { value: unknown }) =>
-  Array.isArray(value)
-    ? [
-        ...new Set(
-          (value as unknown[]).map((tag) =>
-            typeof tag === 'string' ? tag.trim().toLowerCase() : tag,
-          ),
-        ),
-      ]
-    : value;
+const TAG = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-/** Names are stored trimmed, so the length rule applies to what is stored. */
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** Tags are stored trimmed, lower-case and without duplicates. */
+const normalizeTags = (tags: unknown[]) => [
+  ...new Set(tags.map((tag) => (typeof tag === 'string' ? tag.trim().toLowerCase() : tag))),
+];
 
 /** The editable fields; PUT sends all of them, PATCH any subset. */
 export class MarketEditableDto {
-  @ApiProperty({
+  // Names are stored trimmed, so the length rule applies to what is stored.
+  @Field.text({
+    min: 3,
+    max: 200,
+    trim: true,
     example: 'Will the Zephyrian Senate pass the budget by 2027?',
-    minLength: 3,
-    maxLength: 200,
   })
-  @Transform(trim)
-  @IsString()
-  @Length(3, 200)
   name!: string;
 
-  @ApiPropertyOptional({
-    example: 'Resolves YES if the budget is signed before 1 January 2027.',
-    maxLength: 5000,
+  @Field.text({
+    max: 5000,
+    optional: true,
+    example: 'Resolves YES if the budget is signed within 30 days.',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(5000)
   description?: string;
 
-  @ApiProperty({ example: '2027-01-01T00:00:00.000Z', description: 'Must be in the future' })
-  @Type(() => Date)
-  @IsDate()
-  @MinDate(() => new Date(), { message: 'closesAt must be in the future' })
+  @Field.date({
+    future: true,
+    description: 'Must be in the future.',
+    example: relativeDateExample(30),
+  })
   closesAt!: Date;
 
-  @ApiPropertyOptional({ type: [String], example: ['politics', 'zephyria'], maxItems: 10 })
-  @IsOptional()
-  @Transform(normalizeTags)
-  @IsArray()
-  @ArrayMaxSize(10)
-  @Matches(/^[a-z0-9][a-z0-9-]{0,39}$/, {
-    each: true,
-    message: 'each tag must be 1–40 of a-z, 0-9 and -',
+  @Field.stringList({
+    maxItems: 10,
+    pattern: TAG,
+    patternMessage: 'each tag must be 1–40 of a-z, 0-9 and -',
+    normalize: normalizeTags,
+    optional: true,
+    example: ['politics', 'zephyria'],
   })
   tags?: string[];
 }
 
 export class InitialPositionDto {
-  @ApiProperty({ enum: OUTCOMES, example: 'YES' })
-  @IsIn(OUTCOMES)
+  @Field.enum(OUTCOMES, { example: 'YES' })
   outcome!: Outcome;
 
-  @IsDecimalString({
+  @Field.decimal({
     places: 2,
     min: '0.01',
     max: '1000000',
@@ -85,7 +61,7 @@ export class InitialPositionDto {
 }
 
 export class CreateMarketDto extends MarketEditableDto {
-  @IsDecimalString({
+  @Field.decimal({
     places: 2,
     min: '10',
     max: '1000000',
@@ -95,12 +71,10 @@ export class CreateMarketDto extends MarketEditableDto {
   })
   liquidity?: string;
 
-  @ApiPropertyOptional({ type: InitialPositionDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => InitialPositionDto)
+  @Field.nested(InitialPositionDto, { optional: true })
   initialPosition?: InitialPositionDto;
 }
 
 export class ReplaceMarketDto extends MarketEditableDto {}
-export class PatchMarketDto extends PartialType(MarketEditableDto) {}
+/** Any subset of the editable fields; a field sent as `null` is a 400, not "unchanged". */
+export class PatchMarketDto extends PartialType(MarketEditableDto, { skipNullProperties: false }) {}

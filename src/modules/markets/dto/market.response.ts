@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { probability } from '../../../common/money/decimal';
-import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome, visibleStatus } from '../market.entity';
+import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome } from '../../../common/vocabulary';
+import { visibleStatus } from '../market.entity';
 import { MarketRow } from '../markets.repository';
 
 export class CreatorDto {
@@ -14,20 +15,30 @@ export class MarketResponse {
   @ApiProperty({ example: 'Resolves YES if the budget is signed before 1 January 2027.' })
   description!: string;
   @ApiProperty({ enum: MARKET_STATUSES, example: 'active' }) status!: MarketStatus;
-  @ApiPropertyOptional({ enum: OUTCOMES, nullable: true, example: null }) outcome!: Outcome | null;
+  @ApiProperty({
+    enum: [...OUTCOMES, null],
+    nullable: true,
+    example: null,
+    description: 'The winning outcome once resolved; null before, and after CANCEL',
+  })
+  outcome!: Outcome | null;
   @ApiProperty({ example: 0.623451, description: 'Probability of YES, 6 places' })
   probability!: number;
   @ApiProperty({ example: '100.00', description: 'LMSR liquidity parameter b' }) liquidity!: string;
   @ApiProperty({ example: '1520.35', description: 'Credits traded, buys and sells' })
   volume!: string;
   @ApiProperty({ example: '2027-01-01T00:00:00.000Z' }) closesAt!: string;
-  @ApiPropertyOptional({ nullable: true, type: String, example: null }) resolvedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null })
+  resolvedAt!: string | null;
   @ApiProperty({ format: 'uuid' }) creatorId!: string;
   @ApiProperty({ type: CreatorDto }) creator!: CreatorDto;
   @ApiProperty({ type: [String], example: ['politics', 'zephyria'] }) tags!: string[];
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ example: '2026-11-22T10:05:00.000Z' }) updatedAt!: string;
 }
+
+/** A market in a list: every field, or only those the `fields` parameter names. */
+export class MarketFieldsResponse extends PartialType(MarketResponse) {}
 
 export const MARKET_FIELDS = [
   'id',

@@ -1,6 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, NotContains } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { Field } from '../../../common/openapi/field.decorator';
 import type { SearchHit } from '../search.service';
 import {
   MatchSource,
@@ -14,24 +13,21 @@ export const SEARCH_DEFAULT_LIMIT = 20;
 export const SEARCH_MAX_LIMIT = 50;
 
 export class SearchMarketsQueryDto {
-  @ApiProperty({
+  // PostgreSQL text cannot hold NUL: the global pipe refuses it before this runs.
+  @Field.text({
+    min: 1,
+    max: 200,
+    trim: true,
     description:
       'What to look for, 1–200 characters (leading and trailing spaces are ignored). Web ' +
       'search syntax for keywords: words must all appear, `"a phrase"`, `-word` excludes, ' +
       '`or` between alternatives. Typos in market names are tolerated.',
-    minLength: 1,
-    maxLength: 200,
     example: 'Zephirian council',
   })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString()
-  @Length(1, 200, { message: 'q must be 1 to 200 characters, not counting surrounding spaces' })
-  // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the query.
-  @NotContains('\u0000', { message: 'q must not contain NUL characters' })
   q!: string;
 
-  @ApiPropertyOptional({
-    enum: SEARCH_MODES,
+  @Field.enum(SEARCH_MODES, {
+    optional: true,
     default: 'hybrid',
     example: 'hybrid',
     description:
@@ -39,30 +35,22 @@ export class SearchMarketsQueryDto {
       'provider is configured). `hybrid`: both, fused by reciprocal rank; keyword only when ' +
       'the provider is absent or failing.',
   })
-  @IsOptional()
-  @IsIn(SEARCH_MODES)
   mode: SearchMode = 'hybrid';
 
-  @ApiPropertyOptional({
-    enum: SEARCH_STATUSES,
+  @Field.enum(SEARCH_STATUSES, {
+    optional: true,
     example: 'active',
     description: 'Only markets with this status; an active market past `closesAt` is `closed`.',
   })
-  @IsOptional()
-  @IsIn(SEARCH_STATUSES)
   status?: SearchStatus;
 
-  @ApiPropertyOptional({
-    minimum: 1,
-    maximum: SEARCH_MAX_LIMIT,
+  @Field.int({
+    min: 1,
+    max: SEARCH_MAX_LIMIT,
+    optional: true,
     default: SEARCH_DEFAULT_LIMIT,
     example: 10,
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(SEARCH_MAX_LIMIT)
   limit: number = SEARCH_DEFAULT_LIMIT;
 }
 

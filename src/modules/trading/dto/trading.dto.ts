@@ -1,42 +1,58 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { IsDecimalString } from '../../../common/decorators/decimal-string.decorator';
+import { Field } from '../../../common/openapi/field.decorator';
 import { CursorPageQueryDto } from '../../../common/pagination/pagination.dto';
-import { InitialPositionDto } from '../../markets/dto/market-write.dto';
+import { relativeDateExample } from '../../../common/openapi/examples';
+import {
+  OUTCOMES,
+  Outcome,
+  POSITION_STATUSES,
+  PositionStatus,
+  RESOLUTIONS,
+  Resolution,
+} from '../../../common/vocabulary';
 import { MarketResponse } from '../../markets/dto/market.response';
-import { PositionStatus } from '../positions.repository';
+import { ApiProperty } from '@nestjs/swagger';
 
-/** A buy: the initial-position shape (outcome, amount) plus the market and a slippage bound. */
-export class BuyDto extends InitialPositionDto {
-  @ApiProperty({ format: 'uuid', example: '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21' })
-  @IsUUID()
+/** A buy: the market, the outcome, the credits to spend and an optional slippage bound. */
+export class BuyDto {
+  @Field.uuid({ example: '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21' })
   marketId!: string;
 
-  @ApiPropertyOptional({
-    example: 0.7,
-    description:
-      'Refuse (409 SLIPPAGE_EXCEEDED) if the bought outcome’s probability after the trade would exceed this',
+  @Field.enum(OUTCOMES, { example: 'YES' })
+  outcome!: Outcome;
+
+  @Field.decimal({
+    places: 2,
+    min: '0.01',
+    max: '1000000',
+    example: '25.00',
+    description: 'Credits to spend.',
   })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
+  amount!: string;
+
+  @Field.number({
+    min: 0,
+    max: 1,
+    optional: true,
+    example: 0.9,
+    description:
+      'Refuse (409 SLIPPAGE_EXCEEDED) if the bought outcome’s probability after the trade, ' +
+      'rounded to 6 places as the API reports it, would exceed this.',
+  })
   maxProbability?: number;
 }
 
 export class SellDto {
-  @IsDecimalString({
+  @Field.decimal({
     places: 6,
     min: '0.000001',
     max: '1000000000',
     example: '10.000000',
     optional: true,
-    description: 'Shares to sell; all of them when omitted.',
+    description: 'Shares to sell; all of them when omitted (not `null`).',
   })
   shares?: string;
 
-  @IsDecimalString({
+  @Field.decimal({
     places: 2,
     min: '0',
     max: '1000000000',
@@ -48,21 +64,16 @@ export class SellDto {
 }
 
 export class PositionListQueryDto extends CursorPageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
+  @Field.uuid({ optional: true })
   marketId?: string;
 
-  @ApiPropertyOptional({ enum: ['open', 'closed', 'settled'] })
-  @IsOptional()
-  @IsIn(['open', 'closed', 'settled'])
+  @Field.enum(POSITION_STATUSES, { optional: true })
   status?: PositionStatus;
 }
 
 export class ResolveDto {
-  @ApiProperty({ enum: ['YES', 'NO', 'CANCEL'], example: 'YES' })
-  @IsIn(['YES', 'NO', 'CANCEL'])
-  outcome!: 'YES' | 'NO' | 'CANCEL';
+  @Field.enum(RESOLUTIONS, { example: 'YES' })
+  outcome!: Resolution;
 }
 
 export class ResolveResponse {
@@ -75,22 +86,16 @@ export type HistoryInterval = keyof typeof HISTORY_INTERVALS;
 export const MAX_CANDLES = 1000;
 
 export class HistoryQueryDto {
-  @ApiProperty({ enum: Object.keys(HISTORY_INTERVALS), example: '1h' })
-  @IsIn(Object.keys(HISTORY_INTERVALS))
+  @Field.enum(Object.keys(HISTORY_INTERVALS), { example: '1h' })
   interval!: HistoryInterval;
 
-  @ApiPropertyOptional({
-    example: '2026-11-01T00:00:00Z',
-    description: 'Default: `to` minus 1,000 intervals',
+  @Field.date({
+    optional: true,
+    example: relativeDateExample(-30),
+    description: 'Default: `to` minus 1,000 intervals.',
   })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'from must be an ISO 8601 date' })
   from?: Date;
 
-  @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z', description: 'Default: now' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'to must be an ISO 8601 date' })
+  @Field.date({ optional: true, example: relativeDateExample(1), description: 'Default: now.' })
   to?: Date;
 }

@@ -1,6 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { probability } from '../../../common/money/decimal';
-import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome } from '../../markets';
+import {
+  MARKET_STATUSES,
+  MarketStatus,
+  OUTCOMES,
+  Outcome,
+  POSITION_STATUSES,
+  PositionStatus,
+  TRADE_SIDES,
+  TradeSide,
+} from '../../../common/vocabulary';
 import { CandleRow, TradeRow } from '../trades.repository';
 
 export class MarketSummaryDto {
@@ -13,7 +22,7 @@ export class MarketSummaryDto {
 export class TradeResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) marketId!: string;
-  @ApiProperty({ enum: ['buy', 'sell'], example: 'buy' }) side!: 'buy' | 'sell';
+  @ApiProperty({ enum: TRADE_SIDES, example: 'buy' }) side!: TradeSide;
   @ApiProperty({ enum: OUTCOMES, example: 'YES' }) outcome!: Outcome;
   @ApiProperty({ example: '19.504582' }) shares!: string;
   @ApiProperty({ example: '10.00', description: 'Credits paid (buy) or received (sell)' })
@@ -54,13 +63,12 @@ export class PositionResponse {
   currentValue!: string;
   @ApiProperty({ example: '0.00', description: 'Profit or loss already taken by sales' })
   realizedPnl!: string;
-  @ApiProperty({ enum: ['open', 'closed', 'settled'], example: 'open' }) status!:
-    'open' | 'closed' | 'settled';
-  @ApiPropertyOptional({
+  @ApiProperty({ enum: POSITION_STATUSES, example: 'open' }) status!: PositionStatus;
+  @ApiProperty({
     example: null,
     nullable: true,
     type: String,
-    description: 'Paid at settlement',
+    description: 'Paid at settlement; null before',
   })
   payout!: string | null;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;

@@ -1,7 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { LEDGER_KINDS, LedgerKind } from '../ledger-entry.entity';
+import { ApiProperty } from '@nestjs/swagger';
 import { LedgerEntryRow } from '../ledger.repository';
-import { ROLES, Role } from '../user.entity';
+import { LEDGER_KINDS, LedgerKind, ROLES, Role } from '../../../common/vocabulary';
 import { UserRow } from '../users.repository';
 
 export class UserResponse {
@@ -34,16 +33,15 @@ export class LedgerEntryResponse {
   })
   amount!: string;
   @ApiProperty({ example: '975.00' }) balanceAfter!: string;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) marketId!: string | null;
-  @ApiPropertyOptional({
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) marketId!: string | null;
+  @ApiProperty({
     format: 'uuid',
     nullable: true,
     type: String,
     description: 'The trade, position or grant that caused it',
   })
   referenceId!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, example: 'welcome bonus' }) reason!:
-    string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'welcome bonus' }) reason!: string | null;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
 }
 

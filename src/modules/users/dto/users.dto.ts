@@ -1,16 +1,13 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Length } from 'class-validator';
-import { IsDecimalString } from '../../../common/decorators/decimal-string.decorator';
-import { ROLES, Role } from '../user.entity';
+import { Field } from '../../../common/openapi/field.decorator';
+import { ROLES, Role } from '../../../common/vocabulary';
 
 export class ChangeRoleDto {
-  @ApiProperty({ enum: ROLES, example: 'moderator' })
-  @IsIn(ROLES)
+  @Field.enum(ROLES, { example: 'moderator' })
   role!: Role;
 }
 
 export class GrantCreditsDto {
-  @IsDecimalString({
+  @Field.decimal({
     places: 2,
     min: '0.01',
     max: '1000000',
@@ -19,8 +16,6 @@ export class GrantCreditsDto {
   })
   amount!: string;
 
-  @ApiProperty({ example: 'tournament prize', minLength: 1, maxLength: 200 })
-  @IsString()
-  @Length(1, 200)
+  @Field.text({ min: 1, max: 200, example: 'tournament prize' })
   reason!: string;
 }
