@@ -28,6 +28,8 @@ export const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Trading', description: 'Buy and sell shares of an outcome; your positions.' },
   { name: 'Search', description: 'Find markets by words and by meaning.' },
   { name: 'Me', description: 'Your own trades and balance history.' },
+  { name: 'API keys', description: 'Keys for bots and scripts: create, list, revoke.' },
+  { name: 'Events', description: 'Every public change as a resumable log and live streams.' },
 ];
 const CLOSING_TAGS: Array<{ name: string; description: string }> = [
   { name: 'Users (admin)', description: 'Admins: list users, change roles, grant credits.' },
