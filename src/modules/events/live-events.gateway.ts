@@ -58,9 +58,18 @@ export class LiveEventsGateway implements OnModuleInit {
     private readonly authenticator: StreamAuthenticator,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    await fastify.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+    // Registered as a plugin Fastify loads with the others at ready(), not awaited here:
+    // awaiting it at module init loaded the plugin queue early, before Nest installed its
+    // error handler, and body-parser errors then skipped the error envelope.
+    void fastify.register(async (instance) => {
+      await instance.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+      this.mountRoute(instance);
+    });
+  }
+
+  private mountRoute(fastify: FastifyInstance): void {
     fastify.get(
       WS_PATH,
       {
