@@ -259,7 +259,9 @@ export function completeDocument(
       }
       op.responses = responses;
       // Public routes take an optional bearer token (a bad one is still a 401).
-      op.security = route.authenticated ? [{ [BEARER]: [] }] : [{}, { [BEARER]: [] }];
+      op.security = route.authenticated
+        ? [{ [BEARER]: [] }, { [API_KEY_SECURITY]: [] }]
+        : [{}, { [BEARER]: [] }, { [API_KEY_SECURITY]: [] }];
     }
   }
   document.components = {
