@@ -134,8 +134,9 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     });
   }
 
-  setupOpenApi(app);
+  // Before Swagger UI's /docs: it answers 404 for every file under /docs it does not serve.
   mountAsyncApiDocument(app);
+  setupOpenApi(app);
   mountQueueDashboard(app, config);
   mountMetricsRoute(app, config);
 }

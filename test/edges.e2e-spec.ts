@@ -194,7 +194,7 @@ describe('readiness names the dependency that is down, nothing more', () => {
     expect(body.error).toEqual({
       code: 'SERVICE_UNAVAILABLE',
       message: 'Not ready: redis unavailable.',
-      details: { database: 'up', redis: 'down' },
+      details: { database: 'up', redis: 'down', search: 'up' },
     });
     const port = new URL(redis.url).port;
     for (const leak of [port, '127.0.0.1', 'ECONNREFUSED', 'Connection', 'timeout', 'ioredis']) {

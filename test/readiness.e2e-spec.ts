@@ -23,7 +23,7 @@ describe('readiness when a dependency is really down', () => {
     expect(body.error.code).toBe('SERVICE_UNAVAILABLE');
     expect(body.error.message).toMatch(/redis/);
     // Which dependency, nothing more: no host, port or driver message (issue 14).
-    expect(body.error.details).toEqual({ database: 'up', redis: 'down' });
+    expect(body.error.details).toEqual({ database: 'up', redis: 'down', search: 'up' });
 
     // Liveness does not depend on Redis.
     expect((await t.request({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
@@ -42,7 +42,7 @@ describe('readiness when a dependency is really down', () => {
       const down = await t.request({ method: 'GET', url: '/api/health/ready' });
       expect(down.statusCode).toBe(503);
       expect(down.json().error.message).toMatch(/database/);
-      expect(down.json().error.details).toEqual({ database: 'down', redis: 'up' });
+      expect(down.json().error.details).toEqual({ database: 'down', redis: 'up', search: 'up' });
     } finally {
       await restoreDatabase(t.database);
     }
