@@ -1,0 +1,379 @@
+import Decimal from 'decimal.js';
+import fc from 'fast-check';
+import { Dec } from '../../common/money/decimal';
+import { cost, priceOf, quoteBuy, quoteSell, subsidyFor, type Outcome } from './lmsr';
+import {
+  LmsrInputError,
+  MAX_OUTCOMES,
+  multiCost,
+  multiPriceOf,
+  multiPrices,
+  multiSubsidyFor,
+  quoteMultiBuy,
+  quoteMultiSell,
+  type MultiLmsrState,
+} from './lmsr-n';
+
+// ---------------------------------------------------------------------------------------
+// An independent reference: the NAIVE textbook formulas (DOMAIN.md, "N outcomes") at 60
+// digits. decimal.js's exponent range means e^(q/b) cannot overflow at q/b = 500.
+// ---------------------------------------------------------------------------------------
+/** Property and reference tests evaluate thousands of 50-digit exponentials. */
+const SLOW = 120_000;
+
+const R = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN });
+
+const ref = {
+  /** C = b·ln Σ e^(q_i/b) */
+  cost: (q: Decimal[], b: Decimal): Decimal =>
+    b.times(q.reduce((sum, qi) => sum.plus(R.exp(qi.div(b))), new R(0)).ln()),
+  /** p_i = e^(q_i/b) / Σ e^(q_j/b) */
+  price: (q: Decimal[], b: Decimal, i: number): Decimal =>
+    R.exp(q[i].div(b)).div(q.reduce((sum, qj) => sum.plus(R.exp(qj.div(b))), new R(0))),
+  /** Δ = b·ln((e^(a/b) − 1 + p_i) / p_i) */
+  sharesFor: (b: Decimal, p: Decimal, amount: Decimal.Value): Decimal =>
+    b.times(R.exp(new R(amount).div(b)).minus(1).plus(p).div(p).ln()),
+};
+
+const multi = (q: Decimal.Value[], b: Decimal.Value): MultiLmsrState => ({
+  q: q.map((v) => new Dec(v)),
+  liquidity: new Dec(b),
+});
+const toRef = (s: MultiLmsrState): [Decimal[], Decimal] => [
+  s.q.map((v) => new R(v)),
+  new R(s.liquidity),
+];
+const add = (q: Decimal[], i: number, delta: Decimal.Value): Decimal[] =>
+  q.map((v, j) => (j === i ? v.plus(delta) : v));
+
+/** |actual − expected| ≤ abs and ≤ rel·|expected| (for tiny probabilities). */
+function expectClose(actual: Decimal, expected: Decimal, abs = '1e-30', rel = '1e-30'): void {
+  const diff = new R(actual).minus(expected).abs();
+  const ok = diff.lte(abs) && diff.lte(expected.abs().times(rel).plus('1e-70'));
+  expect(ok, `${actual.toString()} vs ${expected.toString()}`).toBe(true);
+}
+
+/** `actual` is `exact` rounded down to `places` (unless within 1e-30 of a boundary), never above. */
+function expectRoundedDownFrom(actual: string, exact: Decimal, places: number): void {
+  const lo = exact.minus('1e-30').toFixed(places, Decimal.ROUND_FLOOR);
+  const hi = exact.plus('1e-30').toFixed(places, Decimal.ROUND_FLOOR);
+  const a = new R(actual);
+  expect(a.gte(lo) && a.lte(hi), `${actual} vs exact ${exact.toString()}`).toBe(true);
+  expect(a.lte(exact), `${actual} exceeds exact ${exact.toString()}`).toBe(true);
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe('N-outcome LMSR, worked example (3 candidates, b = 100)', () => {
+  it('prices, a buy, a sell and the subsidy', () => {
+    const s = multi([0, 0, 0], 100);
+    // C(0,0,0) = 100·ln 3 = 109.86122886681096913952452369225257046475…
+    expect(multiCost(s).toFixed(38)).toBe('109.86122886681096913952452369225257046475');
+    // 109.861… rounded UP to cents
+    expect(multiSubsidyFor(new Dec(100), 3)).toBe('109.87');
+    // p_i = 1/3 each
+    for (const p of multiPrices(s)) expect(p.toFixed(6)).toBe('0.333333');
+
+    // Buying candidate 0 for 10.00: Δ = 100·ln((e^0.1 − 1 + 1/3)·3) = 100·ln(3e^0.1 − 2)
+    //   = 100·ln(1.31551275422694287443512347947074000467364…) = 27.4226516796663396…
+    // rounded DOWN to 6 places:
+    const buy = quoteMultiBuy(s, 0, '10.00');
+    expect(buy.shares).toBe('27.422651');
+    // p_0' = e^0.27422651 / (e^0.27422651 + 2) = 0.396775053015948864680505…
+    expect(buy.probabilityAfter.toFixed(24)).toBe('0.396775053015948864680505');
+    // C(after) − C(before) = 100·ln(e^0.27422651 + 2) − 100·ln 3 = 9.99999973032535150664…
+    // ≤ 10.00: rounding the shares down leaves 0.00000027 with the market.
+    const paid = multiCost(buy.after).minus(multiCost(s));
+    expect(paid.toFixed(20)).toBe('9.99999973032535150665');
+    // The other two candidates share the rest equally.
+    // p_1 = p_2 = 1 / (e^0.27422651 + 2) = 0.301612473492025567659747…
+    const [p0, p1, p2] = multiPrices(buy.after);
+    expect(p1.eq(p2)).toBe(true);
+    expect(p1.toFixed(24)).toBe('0.301612473492025567659747');
+    expect(p0.plus(p1).plus(p2).minus(1).abs().lte('1e-48')).toBe(true);
+
+    // Selling it all back pays C(after) − C(before) = 9.99999… rounded DOWN = 9.99.
+    const sell = quoteMultiSell(buy.after, 0, buy.shares);
+    expect(sell.proceeds).toBe('9.99');
+    expect(sell.after.q.every((q) => q.isZero())).toBe(true);
+  });
+});
+
+describe('N = 2 is the binary market, digit for digit', () => {
+  const INDEX: Record<Outcome, number> = { YES: 0, NO: 1 };
+  const outcome = fc.constantFrom<Outcome>('YES', 'NO');
+  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
+  /** q/b in [0, 500] at micro resolution: from balanced to the extremes. */
+  const ratio = fc.integer({ min: 0, max: 500_000_000 }).map((m) => new Dec(m).div(1_000_000));
+  const amount = fc.integer({ min: 1, max: 10_000_000 }).map((c) => new Dec(c).div(100).toFixed(2));
+  const binaryState = fc.tuple(ratio, ratio, liquidity).map(([ry, rn, b]) => ({
+    qYes: ry.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN),
+    qNo: rn.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN),
+    liquidity: b,
+  }));
+
+  it(
+    'cost, prices and subsidy',
+    () => {
+      fc.assert(
+        fc.property(binaryState, (s) => {
+          const n = { q: [s.qYes, s.qNo], liquidity: s.liquidity };
+          expect(multiCost(n).eq(cost(s))).toBe(true);
+          expect(multiPriceOf(n, 0).eq(priceOf(s, 'YES'))).toBe(true);
+          expect(multiPriceOf(n, 1).eq(priceOf(s, 'NO'))).toBe(true);
+          expect(multiSubsidyFor(s.liquidity, 2)).toBe(subsidyFor(s.liquidity));
+        }),
+        { numRuns: 200 },
+      );
+    },
+    SLOW,
+  );
+
+  it(
+    'buys and sells give the same strings and the same full-precision prices',
+    () => {
+      fc.assert(
+        fc.property(binaryState, outcome, amount, fc.double({ min: 0, max: 1 }), (s, o, a, f) => {
+          const n = { q: [s.qYes, s.qNo], liquidity: s.liquidity };
+          let binaryBuy;
+          try {
+            binaryBuy = quoteBuy(s, o, a);
+          } catch (e) {
+            expect(e).toBeInstanceOf(Error);
+            expect(() => quoteMultiBuy(n, INDEX[o], a)).toThrow(LmsrInputError);
+            return;
+          }
+          const nBuy = quoteMultiBuy(n, INDEX[o], a);
+          expect([nBuy.amount, nBuy.shares, nBuy.averagePrice]).toEqual([
+            binaryBuy.amount,
+            binaryBuy.shares,
+            binaryBuy.averagePrice,
+          ]);
+          expect(nBuy.probabilityBefore.eq(binaryBuy.probabilityBefore)).toBe(true);
+          expect(nBuy.probabilityAfter.eq(binaryBuy.probabilityAfter)).toBe(true);
+
+          const held = o === 'YES' ? binaryBuy.after.qYes : binaryBuy.after.qNo;
+          const size = held.times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+          if (!size.gt(0)) return;
+          const binarySell = quoteSell(binaryBuy.after, o, size.toFixed(6));
+          const nSell = quoteMultiSell(nBuy.after, INDEX[o], size.toFixed(6));
+          expect([nSell.proceeds, nSell.shares, nSell.averagePrice]).toEqual([
+            binarySell.proceeds,
+            binarySell.shares,
+            binarySell.averagePrice,
+          ]);
+          expect(nSell.probabilityAfter.eq(binarySell.probabilityAfter)).toBe(true);
+        }),
+        { numRuns: 150 },
+      );
+    },
+    SLOW,
+  );
+});
+
+describe('N-outcome LMSR against the 60-digit textbook reference', () => {
+  // q/b per outcome: balanced, moderate, one far ahead at 500, two close at the top.
+  const cases: Array<[string, string[]]> = [
+    ['balanced', ['0', '0', '0']],
+    ['moderate', ['12.345678', '3.5', '0', '7.25', '1']],
+    ['one at 50', ['50', '0', '0', '0']],
+    ['one at 500', ['500', '0', '0']],
+    ['one trailing by 500', ['500', '500', '0']],
+    ['close at the top', ['500', '499.5', '0', '250']],
+    ['20 outcomes', Array.from({ length: 20 }, (_, i) => String(i * 3.5))],
+  ];
+  const liquidities = ['10', '100', '1000000'];
+  const amounts = ['0.01', '10.00', '123456.78'];
+
+  describe.each(liquidities)('b = %s', (b) => {
+    it.each(cases)(
+      '%s',
+      (_name, ratios) => {
+        const s = multi(
+          ratios.map((r) => new Dec(r).times(b)),
+          b,
+        );
+        const [q, rb] = toRef(s);
+        expectClose(multiCost(s), ref.cost(q, rb), '1e-30', '1e-45');
+        const prices = multiPrices(s);
+        prices.forEach((p, i) => expectClose(p, ref.price(q, rb, i)));
+        expect(
+          prices
+            .reduce((sum, p) => sum.plus(p), new Dec(0))
+            .minus(1)
+            .abs()
+            .lte('1e-45'),
+        ).toBe(true);
+
+        // First, middle and last outcome: the 20-outcome case would otherwise run 60 quotes.
+        for (const i of new Set([0, q.length >> 1, q.length - 1])) {
+          const p = ref.price(q, rb, i);
+          for (const amount of amounts) {
+            const buy = quoteMultiBuy(s, i, amount);
+            expectRoundedDownFrom(buy.shares, ref.sharesFor(rb, p, amount), 6);
+            expectClose(buy.probabilityAfter, ref.price(add(q, i, new R(buy.shares)), rb, i));
+            expect(
+              ref
+                .cost(add(q, i, new R(buy.shares)), rb)
+                .minus(ref.cost(q, rb))
+                .lte(amount),
+            ).toBe(true);
+          }
+          if (q[i].isZero()) continue;
+          for (const size of [
+            '0.000001',
+            q[i].div(2).toFixed(6, Decimal.ROUND_DOWN),
+            q[i].toFixed(6),
+          ]) {
+            const sell = quoteMultiSell(s, i, size);
+            const exact = ref.cost(q, rb).minus(ref.cost(add(q, i, new R(size).neg()), rb));
+            expectRoundedDownFrom(sell.proceeds, exact, 2);
+          }
+        }
+      },
+      SLOW,
+    );
+  });
+});
+
+describe('N-outcome LMSR properties, N = 2…20', () => {
+  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
+  const ratio = fc.integer({ min: 0, max: 50_000_000 }).map((m) => new Dec(m).div(1_000_000));
+  const anyState = fc
+    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
+    .map(([ratios, b]) =>
+      multi(
+        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
+        b,
+      ),
+    );
+  const amount = fc.integer({ min: 1, max: 10_000_000 }).map((c) => new Dec(c).div(100).toFixed(2));
+
+  it(
+    'prices lie in (0, 1) and sum to 1; max(q) ≤ cost ≤ max(q) + b·ln N',
+    () => {
+      fc.assert(
+        fc.property(anyState, (s) => {
+          const prices = multiPrices(s);
+          expect(prices.every((p) => p.gt(0) && p.lt(1))).toBe(true);
+          expect(
+            prices
+              .reduce((sum, p) => sum.plus(p), new Dec(0))
+              .minus(1)
+              .abs()
+              .lte('1e-45'),
+          ).toBe(true);
+          const c = multiCost(s);
+          const m = Dec.max(...s.q);
+          expect(c.gte(m)).toBe(true);
+          expect(c.lte(m.plus(s.liquidity.times(new Dec(s.q.length).ln())))).toBe(true);
+        }),
+        { numRuns: 100 },
+      );
+    },
+    SLOW,
+  );
+
+  it(
+    'a buy costs at most what is paid; a sell pays at most what the cost function gives back',
+    () => {
+      fc.assert(
+        fc.property(anyState, fc.nat(), amount, fc.double({ min: 0, max: 1 }), (s, k, a, f) => {
+          const i = k % s.q.length;
+          let buy;
+          try {
+            buy = quoteMultiBuy(s, i, a);
+          } catch (e) {
+            // Only a buy too small for one share (tiny amount, large b) is refused.
+            expect((e as Error).message).toMatch(/too small/);
+            return;
+          }
+          expect(multiCost(buy.after).minus(multiCost(s)).lte(a)).toBe(true);
+          expect(buy.probabilityAfter.gt(buy.probabilityBefore)).toBe(true);
+
+          const size = buy.after.q[i].times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+          if (!size.gt(0)) return;
+          const sell = quoteMultiSell(buy.after, i, size.toFixed(6));
+          expect(
+            new Dec(sell.proceeds).lte(multiCost(buy.after).minus(multiCost(sell.after))),
+          ).toBe(true);
+        }),
+        { numRuns: 100 },
+      );
+    },
+    SLOW,
+  );
+
+  it(
+    'collateral (subsidy + buys − sells) always covers the largest payout',
+    () => {
+      const step = fc.record({
+        buy: fc.boolean(),
+        k: fc.nat(),
+        amount,
+        fraction: fc.double({ min: 0, max: 1 }),
+      });
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 2, max: MAX_OUTCOMES }),
+          liquidity,
+          fc.array(step, { maxLength: 12 }),
+          (n, b, steps) => {
+            let s = multi(Array<string>(n).fill('0'), b);
+            let collateral = new Dec(multiSubsidyFor(b, n));
+            for (const { buy, k, amount: a, fraction } of steps) {
+              const i = k % n;
+              if (buy) {
+                try {
+                  s = quoteMultiBuy(s, i, a).after;
+                  collateral = collateral.plus(a);
+                } catch {
+                  continue;
+                }
+              } else {
+                const size = s.q[i].times(fraction).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+                if (!size.gt(0)) continue;
+                const sell = quoteMultiSell(s, i, size.toFixed(6));
+                s = sell.after;
+                collateral = collateral.minus(sell.proceeds);
+              }
+              // Each winning share pays 1.00 rounded down to the cent per position: the
+              // market must hold at least the largest outstanding q.
+              expect(collateral.gte(multiCost(s))).toBe(true);
+              expect(collateral.gte(Dec.max(...s.q))).toBe(true);
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+    SLOW,
+  );
+});
+
+describe('N-outcome LMSR input errors', () => {
+  const s = multi([10, 4, 0], 100);
+
+  it.each([1, 21, 0])('rejects a market of %i outcomes', (n) => {
+    const bad = multi(Array<number>(n).fill(0), 100);
+    expect(() => multiCost(bad)).toThrow(LmsrInputError);
+    expect(() => multiSubsidyFor(new Dec(100), n)).toThrow(LmsrInputError);
+  });
+
+  it.each([-1, 3, 1.5, Number.NaN])('rejects outcome index %d', (i) => {
+    expect(() => quoteMultiBuy(s, i, '1.00')).toThrow(LmsrInputError);
+    expect(() => quoteMultiSell(s, i, '1')).toThrow(LmsrInputError);
+    expect(() => multiPriceOf(s, i)).toThrow(LmsrInputError);
+  });
+
+  it('rejects selling more than is outstanding, bad amounts, negative q, liquidity ≤ 0', () => {
+    expect(() => quoteMultiSell(s, 1, '4.000001', 'B')).toThrow(/4.000001 B shares/);
+    expect(() => quoteMultiSell(s, 2, '0.000001')).toThrow(LmsrInputError);
+    expect(quoteMultiSell(s, 1, '4').after.q[1].isZero()).toBe(true);
+    for (const amount of ['0', '-1', 'abc', '0.001']) {
+      expect(() => quoteMultiBuy(s, 0, amount)).toThrow(LmsrInputError);
+    }
+    expect(() => multiCost(multi([0, '-0.000001', 0], 100))).toThrow(LmsrInputError);
+    expect(() => multiCost(multi([0, 0, 0], 0))).toThrow(LmsrInputError);
+  });
+});
