@@ -26,6 +26,9 @@
  * binary derivation produces, digit for digit (lmsr-n.spec.ts checks it).
  */
 import { CREDIT_PLACES, Dec, SHARE_PLACES } from '../../common/money/decimal';
+import { LmsrInputError, parseQuantity, toDec } from './lmsr';
+
+export { LmsrInputError } from './lmsr';
 
 /** Outcomes a market may have, inclusive. */
 export const MIN_OUTCOMES = 2;
@@ -65,16 +68,6 @@ export interface MultiSellQuote {
   probabilityAfter: Dec;
   /** The state with the sold shares subtracted from that outcome. */
   after: MultiLmsrState;
-}
-
-/**
- * Thrown for inputs no trade can be made from: a non-positive or malformed amount or share
- * count (or one with more decimals than credits/shares carry), selling more than the
- * outcome's outstanding shares, a buy too small to yield a share, liquidity ≤ 0, q < 0,
- * fewer than 2 or more than 20 outcomes, an outcome index out of range.
- */
-export class LmsrInputError extends Error {
-  override name = 'LmsrInputError';
 }
 
 /** C(q) = b · ln Σ e^(q_i/b), full precision. */
@@ -245,16 +238,6 @@ function lnOf(n: number): Dec {
   return (LN_OF[n] ??= new Dec(n).ln());
 }
 
-function toDec(value: Dec, what: string): Dec {
-  try {
-    // Re-wrapping matters: a Decimal from another constructor would compute at its own
-    // (default 20-digit) precision. The copy keeps every digit.
-    return new Dec(value);
-  } catch {
-    throw new LmsrInputError(`${what} is not a number`);
-  }
-}
-
 function checkCount(n: number): void {
   if (!Number.isInteger(n) || n < MIN_OUTCOMES || n > MAX_OUTCOMES) {
     throw new LmsrInputError(
@@ -284,23 +267,6 @@ function checkIndex(s: Checked, outcome: number): number {
     throw new LmsrInputError(`outcome must be an index below ${s.q.length}, not ${outcome}`);
   }
   return outcome;
-}
-
-/** A positive decimal string with at most `places` decimals. */
-function parseQuantity(value: string, places: number, what: string): Dec {
-  let parsed: Dec;
-  try {
-    parsed = new Dec(value);
-  } catch {
-    throw new LmsrInputError(`${what} must be a decimal number`);
-  }
-  if (!parsed.isFinite() || !parsed.gt(0)) {
-    throw new LmsrInputError(`${what} must be greater than 0`);
-  }
-  if (parsed.decimalPlaces() > places) {
-    throw new LmsrInputError(`${what} has more than ${places} decimal places`);
-  }
-  return parsed;
 }
 
 /** d = (m − q_i) / b ≥ 0; the outcome's price is E_i / S with E_i = e^−d. */

@@ -211,7 +211,8 @@ const LN2 = new Dec(2).ln();
 const GUARD = new Dec('1e-40');
 const SHARE_UNIT = ONE.div(new Dec(10).pow(SHARE_PLACES));
 
-function toDec(value: Dec, what: string): Dec {
+/** Shared with lmsr-n.ts. */
+export function toDec(value: Dec, what: string): Dec {
   try {
     // Re-wrapping matters: a Decimal from another constructor would compute at its own
     // (default 20-digit) precision. The copy keeps every digit.
@@ -242,8 +243,8 @@ function checkOutcome(outcome: Outcome): Outcome {
   return outcome;
 }
 
-/** A positive decimal string with at most `places` decimals. */
-function parseQuantity(value: string, places: number, what: string): Dec {
+/** A positive decimal string with at most `places` decimals. Shared with lmsr-n.ts. */
+export function parseQuantity(value: string, places: number, what: string): Dec {
   let parsed: Dec;
   try {
     parsed = new Dec(value);
