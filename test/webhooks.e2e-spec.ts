@@ -582,6 +582,45 @@ describe('webhooks', () => {
     );
   });
 
+  it('sends a delivery whose job was lost (the sweep), and prunes finished ones past retention', async () => {
+    WEBHOOK_TIMING.sweepGraceMs = 0;
+    WEBHOOK_TIMING.sweepEveryMs = 100;
+    const user = await registerUser(t);
+    const hook = await webhookFor(user);
+    // A committed delivery with no job: as after a crash between the commit and the add.
+    const eventId = '7d3f1c2e-9b8a-4c6d-8e5f-0a1b2c3d4e5f';
+    const [lost] = await sql(
+      t,
+      `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, seq, payload, next_attempt_at)
+       VALUES ($1, $2, 'trade.executed', 1, $3::jsonb, now() - interval '1 second') RETURNING id`,
+      [
+        hook.id,
+        eventId,
+        JSON.stringify({
+          id: eventId,
+          type: 'trade.executed',
+          seq: 1,
+          occurredAt: new Date().toISOString(),
+          data: {},
+        }),
+      ],
+    );
+    const [old] = await sql(
+      t,
+      `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, seq, payload, status, created_at)
+       VALUES ($1, gen_random_uuid(), 'trade.executed', 2, '{}', 'succeeded', now() - interval '31 days') RETURNING id`,
+      [hook.id],
+    );
+    await waitFor(() => expect(receiver.received).toHaveLength(1));
+    expect(receiver.received[0].headers['webhook-id']).toBe(eventId);
+    expect(verifyStandardWebhook(receiver.received[0], [hook.secret]).signedBy).toEqual([0]);
+    await waitFor(async () => {
+      const [row] = await sql(t, `SELECT status FROM webhook_deliveries WHERE id = $1`, [lost.id]);
+      expect(row.status).toBe('succeeded');
+      expect(await count(t, 'webhook_deliveries', 'id = $1', [old.id])).toBe(0);
+    });
+  });
+
   it('pages the deliveries log by cursor, newest first, without repeats', async () => {
     const user = await registerUser(t);
     const hook = await webhookFor(user);

@@ -56,7 +56,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   /**
    * Adds the job of every pending delivery whose next attempt is overdue by more than the
-   * grace: its job was lost (Redis down at the add, a crash between commit and add).
+   * grace: its job was lost (Redis down at the add, a crash between commit and add). Also
+   * deletes finished deliveries past their retention (30 days), a batch at a time.
    */
   async sweep(): Promise<number> {
     let added = 0;
@@ -80,6 +81,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       }
     }
     if (added > 0) this.logger.warn({ added }, 'webhook sweep re-added lost delivery jobs');
+    await this.repository.pruneDeliveries(WEBHOOK_TIMING.deliveryRetentionMs, 5_000);
     return added;
   }
 

@@ -22,6 +22,8 @@ export const WEBHOOK_TIMING = {
   /** Pending deliveries whose next attempt is this overdue get their job added again. */
   sweepGraceMs: 60_000,
   sweepEveryMs: 30_000,
+  /** Finished deliveries are kept in the log this long, then deleted by the sweep. */
+  deliveryRetentionMs: 30 * 24 * 3600_000,
 };
 
 /**

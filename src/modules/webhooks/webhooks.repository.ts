@@ -366,6 +366,21 @@ export class WebhooksRepository {
     return row?.disabled ?? false;
   }
 
+  /** Deletes finished deliveries created before `olderThanMs` ago, at most `limit`. */
+  async pruneDeliveries(olderThanMs: number, limit: number): Promise<number> {
+    const rows = await queryRows(
+      this.db.manager,
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries
+          WHERE status <> 'pending'
+            AND created_at < now() - make_interval(secs => $1::float8 / 1000)
+          LIMIT $2)
+       RETURNING id`,
+      [olderThanMs, limit],
+    );
+    return rows.length;
+  }
+
   /** Pending deliveries whose next attempt is overdue by more than `graceMs` (lost jobs). */
   overdue(graceMs: number, limit: number): Promise<Array<{ id: string; attempts: number }>> {
     return queryRows(
