@@ -4,7 +4,10 @@ import { expectError } from './support/errors';
 import { count, sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 import { verifyStandardWebhook, WebhookReceiver } from './support/webhook-receiver';
+import { Queue } from 'bullmq';
 import { WEBHOOK_TIMING } from '../src/modules/webhooks/webhook-timing';
+import { deliverJobId, WEBHOOK_JOB_OPTIONS } from '../src/modules/webhooks/webhooks.jobs';
+import { expectValidPayload, payloadValidators } from './support/asyncapi';
 
 /**
  * Webhooks end to end: the real app (API, outbox relay, dispatcher and `webhooks` consumer in
@@ -619,6 +622,35 @@ describe('webhooks', () => {
       expect(row.status).toBe('succeeded');
       expect(await count(t, 'webhook_deliveries', 'id = $1', [old.id])).toBe(0);
     });
+  });
+
+  it('sends what the AsyncAPI document describes: the queue job and the signed POST', async () => {
+    const validators = await payloadValidators();
+    const trader = await registerUser(t);
+    const market = await createMarket(t, await registerUser(t));
+    const hook = await webhookFor(trader, { events: ['trade.executed', 'balance.changed'] });
+    await buy(t, trader, { marketId: market.id, outcome: 'NO', amount: '7.00' });
+    const test = await t.request({
+      method: 'POST',
+      url: `/api/me/webhooks/${hook.id}/test`,
+      headers: trader.auth,
+    });
+    await waitFor(() => expect(receiver.received).toHaveLength(3));
+    for (const delivery of receiver.received) {
+      expectValidPayload(validators, '/', 'webhook-event', delivery.json);
+    }
+    const queue = new Queue('webhooks', {
+      connection: { url: t.config.redis.url },
+      prefix: `${t.redisPrefix}:bull`,
+    });
+    try {
+      const job = await queue.getJob(deliverJobId(test.json().data.id, 1));
+      expect(job).toBeDefined();
+      expectValidPayload(validators, 'webhooks', job!.name, job!.data);
+      expect(job!.opts).toMatchObject(WEBHOOK_JOB_OPTIONS);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('pages the deliveries log by cursor, newest first, without repeats', async () => {
