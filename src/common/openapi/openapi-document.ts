@@ -392,12 +392,16 @@ const SWAGGER_UI_FILES = new Set([
   '/docs/favicon-16x16.png',
 ]);
 
-/** Serves the document at /docs-json and Swagger UI at /docs (only the files it needs). */
-export function setupOpenApi(app: NestFastifyApplication): void {
+/**
+ * Serves the document at /docs-json and Swagger UI at /docs (only the files it needs);
+ * `siblings` are other documents served under /docs/ by their own routes (AsyncAPI).
+ */
+export function setupOpenApi(app: NestFastifyApplication, siblings: string[] = []): void {
   const fastify = app.getHttpAdapter().getInstance();
+  const served = new Set([...SWAGGER_UI_FILES, ...siblings]);
   fastify.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
-    if (path.startsWith('/docs/') && !SWAGGER_UI_FILES.has(path)) {
+    if (path.startsWith('/docs/') && !served.has(path)) {
       const { status, body } = errorEnvelope(
         new NotFoundError('File', path),
         request.id,
