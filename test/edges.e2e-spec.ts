@@ -2,7 +2,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { AddressInfo, connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { freePort, PrivateRedis } from './support/private-redis';
+import { createTestAppOnPrivateRedis, freePort, PrivateRedis } from './support/private-redis';
 import { createTestApp, TestApp } from './support/test-app';
 
 /**
@@ -176,15 +176,12 @@ describe('requests the HTTP parser refuses, and clients that hang up', () => {
 describe('readiness names the dependency that is down, nothing more', () => {
   let redis: PrivateRedis;
   let t: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    ({ t, redis, close } = await createTestAppOnPrivateRedis());
   });
-  afterAll(async () => {
-    await t.close();
-    await redis.stop();
-  });
+  afterAll(() => close());
 
   it('says "redis" is down, not its host, port or driver message', async () => {
     await redis.stop();

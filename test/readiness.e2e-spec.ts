@@ -1,19 +1,16 @@
 import { cutDatabase, restoreDatabase } from './support/faults';
-import { PrivateRedis } from './support/private-redis';
-import { createTestApp, TestApp } from './support/test-app';
+import { createTestAppOnPrivateRedis, PrivateRedis } from './support/private-redis';
+import { TestApp } from './support/test-app';
 
 describe('readiness when a dependency is really down', () => {
   let redis: PrivateRedis;
   let t: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    ({ t, redis, close } = await createTestAppOnPrivateRedis());
   });
-  afterAll(async () => {
-    await t.close();
-    await redis.stop();
-  });
+  afterAll(() => close());
 
   it('is 503 naming redis while redis-server is stopped, and 200 again after it restarts', async () => {
     await redis.stop();

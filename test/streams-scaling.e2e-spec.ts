@@ -1,7 +1,7 @@
 import { HUB_TIMING } from '../src/modules/events/live-events.hub';
 import { buy, createMarket } from './factories/markets';
 import { registerUser } from './factories/users';
-import { PrivateRedis } from './support/private-redis';
+import { createTestAppOnPrivateRedis } from './support/private-redis';
 import { listen, SseClient, WsClient } from './support/stream-clients';
 import { createTestApp, createTestDatabase, dropTestDatabase, TestApp } from './support/test-app';
 
@@ -77,8 +77,7 @@ describe('streams across instances, Redis restarts and relay failover', () => {
 
   it('survives a Redis restart mid-stream: nothing lost, nothing repeated', async () => {
     HUB_TIMING.pollMs = 600_000;
-    const redis = await PrivateRedis.start();
-    const t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    const { t, redis, close } = await createTestAppOnPrivateRedis();
     try {
       const url = await listen(t);
       const creator = await registerUser(t);
@@ -123,8 +122,7 @@ describe('streams across instances, Redis restarts and relay failover', () => {
       sse.close();
       ws.close();
     } finally {
-      await t.close();
-      await redis.stop();
+      await close();
     }
   });
 
