@@ -29,3 +29,4 @@ export type {
 } from '../../src/modules/trading/dto/trading.response';
 export type { ChangeRoleDto, GrantCreditsDto } from '../../src/modules/users/dto/users.dto';
 export type { LedgerEntryResponse, UserResponse } from '../../src/modules/users/dto/user.response';
+export type { QuoteResponse } from '../../src/modules/markets/markets.service';

@@ -4,19 +4,23 @@ import type { TestApp } from './test-app';
 
 type Headers = Record<string, string>;
 
-/** Any of the three page shapes; which fields are present depends on the route. */
-export type AnyPagination = Partial<OffsetPagination & CursorPagination & SeqPagination>;
+/**
+ * Every page field of the three page shapes (offset, cursor, seq); a route fills one shape.
+ * Declared present so a test reads them without guards; the test asserts which are there.
+ */
+export type AnyPagination = OffsetPagination & CursorPagination & SeqPagination;
 
 /**
- * An answer's body as a test reads it: `data` on success, `error` on failure. Both are
- * declared because the test, not the type, checks the status first (see expectError);
- * the OpenAPI check in test-app.ts has already validated the actual shape.
+ * An answer's body as a test reads it: `data` on success, `error` on failure, `pagination`
+ * on a page. All are declared present because the test, not the type, checks the status
+ * and shape first (see expectError); the OpenAPI check in test-app.ts has already
+ * validated the actual body against the route's documented schema.
  */
 export interface ApiBody<T> {
   success: boolean;
   data: T;
-  error: ErrorEnvelope['error'];
-  meta: { requestId: string; timestamp: string; pagination?: AnyPagination };
+  error: Required<ErrorEnvelope['error']>;
+  meta: { requestId: string; timestamp: string; pagination: AnyPagination };
 }
 
 /**
