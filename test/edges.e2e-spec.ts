@@ -37,7 +37,7 @@ function parseRawResponse(raw: string) {
   return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(rest.join('')) };
 }
 
-function expectEnvelope(body: any, code: string, requestId: string) {
+function expectEnvelope(body: unknown, code: string, requestId: string) {
   expect(body).toMatchObject({
     success: false,
     error: { code, message: expect.any(String) },
@@ -250,7 +250,7 @@ describe('/metrics for operators who do not want it public', () => {
       const url = `http://127.0.0.1:${metricsPort}/metrics`;
       const refused = await fetch(url);
       expect(refused.status).toBe(401);
-      expect(((await refused.json()) as any).error.code).toBe('UNAUTHORIZED');
+      expect(await refused.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
       const scraped = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(scraped.status).toBe(200);
       expect(await scraped.text()).toContain('http_requests_total');

@@ -1,9 +1,10 @@
+import type { ApiBody } from './support/api';
 import { createTestApp, TestApp } from './support/test-app';
 import { ProbeModule } from './support/probe.module';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function expectErrorEnvelope(body: any, code: string, requestId?: string) {
+function expectErrorEnvelope(body: ApiBody<unknown>, code: string, requestId?: string) {
   expect(body.success).toBe(false);
   expect(body.error.code).toBe(code);
   expect(typeof body.error.message).toBe('string');

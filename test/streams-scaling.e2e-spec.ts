@@ -2,6 +2,7 @@ import { HUB_TIMING } from '../src/modules/events/live-events.hub';
 import { buy, createMarket } from './factories/markets';
 import { registerUser } from './factories/users';
 import { createTestAppOnPrivateRedis } from './support/private-redis';
+import { sql } from './support/sql';
 import { listen, SseClient, WsClient } from './support/stream-clients';
 import { createTestApp, createTestDatabase, dropTestDatabase, TestApp } from './support/test-app';
 
@@ -9,7 +10,9 @@ const range = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_v, i) => from + i);
 
 async function outboxIds(t: TestApp): Promise<string[]> {
-  return (await t.db.query(`SELECT id FROM outbox_events ORDER BY seq`)).map((r: any) => r.id);
+  return (await sql<{ id: string }>(t, `SELECT id FROM outbox_events ORDER BY seq`)).map(
+    (r) => r.id,
+  );
 }
 
 /** Waits until the log holds every outbox event; returns the log as (seq, id) in seq order. */
