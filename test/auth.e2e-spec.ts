@@ -158,7 +158,7 @@ describe('auth', () => {
       ['garbage', () => 'not.a.jwt'],
     ])('rejects %s with 401 and the envelope', async (_label, make) => {
       const res = await me(`Bearer ${make()}`);
-      expect(res.statusCode).toBe(401);
+      expectError(res, 'UNAUTHORIZED');
       expect(res.json()).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED' } });
     });
 

@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { Controller, Get, Module } from '@nestjs/common';
 import { AddressInfo, connect } from 'node:net';
 import { Writable } from 'node:stream';
@@ -155,9 +156,9 @@ describe('requests the HTTP parser refuses, and clients that hang up', () => {
 
   it('keeps values bound to SQL out of error logs, in the 500 and the 409 alike', async () => {
     const failed = await t.request({ method: 'GET', url: '/api/sql-probe/bad-cast' });
-    expect(failed.statusCode).toBe(500);
+    expectError(failed, 'INTERNAL_ERROR');
     const conflict = await t.request({ method: 'GET', url: '/api/sql-probe/duplicate' });
-    expect(conflict.statusCode).toBe(409);
+    expectError(conflict, 'CONFLICT');
     const errorLines = logs.records().filter((r) => r.err);
     expect(errorLines.length).toBeGreaterThan(0);
     const all = logs.lines.join('\n');
@@ -186,7 +187,7 @@ describe('readiness names the dependency that is down, nothing more', () => {
   it('says "redis" is down, not its host, port or driver message', async () => {
     await redis.stop();
     const res = await t.request({ method: 'GET', url: '/api/health/ready' });
-    expect(res.statusCode).toBe(503);
+    expectError(res, 'SERVICE_UNAVAILABLE');
     const body = res.json();
     expect(body.error).toEqual({
       code: 'SERVICE_UNAVAILABLE',

@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { api } from './support/api';
 import type { EventResponse, MarketResponse } from './support/api-types';
 import { sql } from './support/sql';
@@ -179,7 +180,7 @@ describe('event log: GET /api/events', () => {
     const pruned = await t.app.get(OutboxRelayService).pruneEventLog();
     expect(pruned).toBeGreaterThanOrEqual(2);
     const res = await t.request({ method: 'GET', url: '/api/events?after=0' });
-    expect(res.statusCode).toBe(410);
+    expectError(res, 'EVENTS_EXPIRED');
     expect(res.json()).toMatchObject({
       success: false,
       error: { code: 'EVENTS_EXPIRED', details: { oldestSeq: 3, after: 0 } },

@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { count, sql } from './support/sql';
 import { TestApp } from './support/test-app';
 import { buy, createMarket } from './factories/markets';
@@ -99,7 +100,7 @@ describe('markets', () => {
       const gone = await get(`/api/markets/${market.id}`);
       expect(gone.statusCode).toBe(404);
       expect(gone.json().error.code).toBe('NOT_FOUND');
-      expect((await remove(market.id, moderator.auth)).statusCode).toBe(404);
+      expectError(await remove(market.id, moderator.auth), 'NOT_FOUND');
     });
 
     it('deletes a market without trades, refunding the subsidy', async () => {

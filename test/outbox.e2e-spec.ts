@@ -511,7 +511,7 @@ describe('/admin/queues', () => {
         url,
         headers: authorization ? { authorization } : {},
       });
-      expect(res.statusCode).toBe(401);
+      expectError(res, 'UNAUTHORIZED');
       expect(res.headers['www-authenticate']).toMatch(/^Basic realm="queues"/);
       expect(res.json().error.code).toBe('UNAUTHORIZED');
     }

@@ -38,7 +38,7 @@ describe('rate limits in Redis', () => {
       expect((await get(first)).statusCode).toBe(200);
 
       const limited = await get(second);
-      expect(limited.statusCode).toBe(429);
+      expectError(limited, 'RATE_LIMITED');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect(limited.json()).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
 

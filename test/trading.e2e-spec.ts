@@ -198,12 +198,12 @@ describe('trading', () => {
       expect(tooMany.statusCode).toBe(422);
       expect(tooMany.json().error.code).toBe('INSUFFICIENT_SHARES');
       const notYours = await sell(t, creator, bought.position.id, { shares: '1' });
-      expect(notYours.statusCode).toBe(404);
+      expectError(notYours, 'NOT_FOUND');
       const slippage = await sell(t, trader, bought.position.id, { minProceeds: '100.00' });
       expect(slippage.statusCode).toBe(409);
       expect(slippage.json().error.code).toBe('SLIPPAGE_EXCEEDED');
       const sevenPlaces = await sell(t, trader, bought.position.id, { shares: '1.0000001' });
-      expect(sevenPlaces.statusCode).toBe(400);
+      expectError(sevenPlaces, 'VALIDATION_FAILED');
       expect(await moneySnapshot(t)).toEqual(before);
     });
 
