@@ -38,6 +38,9 @@ export function coreImports(config: AppConfig) {
     MetricsModule,
     EventsModule,
     IdempotencyModule,
+    // Sign-in attempts are limited by AuthService itself, so whatever runs it (the admin CLI
+    // too) needs the limiter.
+    ThrottlingModule,
   ];
 }
 
@@ -49,7 +52,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...coreImports(config),
-        ThrottlingModule,
         HealthModule,
         UsersModule,
         AuthModule,
