@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../database/sql';
+import { VISIBLE_STATUS_SQL } from '../markets';
 import { SearchStatus } from './search-ranking';
 
 export interface KeywordMatchRow {
@@ -25,12 +26,9 @@ export interface SearchResultRow {
   tags: string[];
 }
 
-/** The status a client sees: an active market past its closing time reads as closed. */
-const EFFECTIVE_STATUS = `CASE WHEN m.status = 'active' AND m.closes_at <= now() THEN 'closed' ELSE m.status END`;
-
 /** `$n` is the wanted status or NULL for any. */
 const statusFilter = (param: string) =>
-  `(${param}::text IS NULL OR ${EFFECTIVE_STATUS} = ${param}::text)`;
+  `(${param}::text IS NULL OR ${VISIBLE_STATUS_SQL} = ${param}::text)`;
 
 /**
  * Search reads over the markets table: the keyword query (full text + trigrams), status
@@ -127,7 +125,7 @@ export class SearchRepository {
     if (ids.length === 0) return Promise.resolve([]);
     return queryRows<SearchResultRow>(
       this.db.manager,
-      `SELECT m.id, m.name, m.description, ${EFFECTIVE_STATUS} AS status, m.probability,
+      `SELECT m.id, m.name, m.description, ${VISIBLE_STATUS_SQL} AS status, m.probability,
               m.volume, m.closes_at AS "closesAt", m.tags
        FROM markets m WHERE m.id = ANY($1::uuid[])`,
       [ids],

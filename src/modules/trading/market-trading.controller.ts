@@ -12,8 +12,7 @@ import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decora
 import { CursorPageQueryDto } from '../../common/pagination/pagination.dto';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
-import { CreateMarketDto } from '../markets/dto/market-write.dto';
-import { MarketResponse } from '../markets/dto/market.response';
+import { CreateMarketDto, MarketResponse } from '../markets';
 import { HistoryQueryDto, ResolveDto, ResolveResponse } from './dto/trading.dto';
 import { ResolutionService } from './resolution.service';
 import { CandleResponse, TradeResponse } from './dto/trading.response';

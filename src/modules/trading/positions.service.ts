@@ -6,7 +6,7 @@ import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook } from '../markets';
 import {
   HISTORY_INTERVALS,
   HistoryQueryDto,
@@ -37,7 +37,7 @@ export class PositionsService {
   constructor(
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
-    private readonly markets: MarketsService,
+    private readonly markets: MarketBook,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 

@@ -6,8 +6,7 @@ import { runTransaction } from '../../database/transaction';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
-import { MarketResponse } from '../markets/dto/market.response';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook, MarketResponse } from '../markets';
 import { cancelRefundRatio } from './money-rules';
 import { PositionsRepository } from './positions.repository';
 import { SettlementProducer } from './settlement.producer';
@@ -25,7 +24,7 @@ export type Resolution = 'YES' | 'NO' | 'CANCEL';
 export class ResolutionService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly markets: MarketsService,
+    private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly outbox: OutboxService,
@@ -38,7 +37,7 @@ export class ResolutionService {
     resolution: Resolution,
   ): Promise<{ market: MarketResponse; jobId: string }> {
     const market = await runTransaction(this.db, async (manager) => {
-      const locked = await this.markets.lockForTrade(manager, marketId);
+      const locked = await this.markets.lock(manager, marketId);
       if (locked.creatorId !== user.id && !roleHas(user.role, 'delete')) {
         throw new ForbiddenError('Only the creator or a moderator can resolve this market.');
       }

@@ -7,8 +7,7 @@ import { credits, Dec } from '../../common/money/decimal';
 import { AppConfig } from '../../config/app-config';
 import { runTransaction } from '../../database/transaction';
 import { OutboxService } from '../events/outbox.service';
-import { MarketRow } from '../markets';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook, MarketRow } from '../markets';
 import { LedgerService } from '../users/ledger.service';
 import { payout } from './money-rules';
 import { PositionsRepository } from './positions.repository';
@@ -27,7 +26,7 @@ export class SettlementService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly markets: MarketsService,
+    private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly ledger: LedgerService,
     private readonly outbox: OutboxService,

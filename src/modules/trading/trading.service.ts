@@ -15,11 +15,20 @@ import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
 import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
-import { CreateMarketDto } from '../markets/dto/market-write.dto';
-import { MarketResponse } from '../markets/dto/market.response';
-import { priceOf, quoteBuy, quoteSell, subsidyFor } from '../markets/lmsr';
-import { MarketRow, Outcome } from '../markets';
-import { lmsrState, MarketsService } from '../markets/markets.service';
+import {
+  CreateMarketDto,
+  LmsrState,
+  lmsrForRequest,
+  lmsrState,
+  MarketBook,
+  MarketResponse,
+  MarketRow,
+  Outcome,
+  quoteBuy,
+  quoteSell,
+  storedProbability,
+  subsidyFor,
+} from '../markets';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';
 import { TradeResultResponse, toTradeResponse } from './dto/trading.response';
@@ -40,7 +49,7 @@ const DEFAULT_LIQUIDITY = '100';
 export class TradingService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly markets: MarketsService,
+    private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly ledger: LedgerService,
@@ -64,7 +73,7 @@ export class TradingService {
         async () => {
           const liquidity = credits(input.liquidity ?? DEFAULT_LIQUIDITY);
           const subsidy = subsidyFor(new Dec(liquidity));
-          const market = await this.markets.insert(manager, {
+          const market = await this.markets.open(manager, {
             name: input.name.trim(),
             description: input.description ?? '',
             liquidity,
@@ -118,7 +127,7 @@ export class TradingService {
         { userId: user.id, key: idempotencyKey, operation: 'positions.buy', input },
         201,
         async () => {
-          const market = await this.markets.lockForTrade(manager, input.marketId);
+          const market = await this.markets.lock(manager, input.marketId);
           const executed = await this.executeBuy(
             manager,
             user.id,
@@ -160,7 +169,9 @@ export class TradingService {
           if (new Dec(selling).gt(position.shares) || new Dec(selling).isZero()) {
             throw new InsufficientSharesError(selling, position.shares);
           }
-          const quote = this.lmsr(() => quoteSell(lmsrState(market), position.outcome, selling));
+          const quote = lmsrForRequest(() =>
+            quoteSell(lmsrState(market), position.outcome, selling),
+          );
           // quote.proceeds is the 2-place amount the API reports and pays, so the bound
           // compares exactly what the caller would receive.
           if (input.minProceeds !== undefined && new Dec(quote.proceeds).lt(input.minProceeds)) {
@@ -203,7 +214,7 @@ export class TradingService {
    */
   async deleteMarket(user: AuthenticatedUser, id: string): Promise<void> {
     await runTransaction(this.db, async (manager) => {
-      const market = await this.markets.lockForTrade(manager, id);
+      const market = await this.markets.lock(manager, id);
       if (market.creatorId !== user.id && !roleHas(user.role, 'delete')) {
         throw new ForbiddenError('Only the creator or a moderator can delete this market.');
       }
@@ -242,7 +253,7 @@ export class TradingService {
     // A market created in this transaction has no lock time; its trade's own database stamp
     // is checked against closesAt in recordTrade either way.
     this.markets.assertOpen(market, market.lockedAt);
-    const quote = this.lmsr(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
+    const quote = lmsrForRequest(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
     // The bound compares the 6-place value the API reports (a quote's probabilityAfter), not
     // the 50-digit price, so echoing a quote back is accepted while the price has not moved.
     const reportedAfter = probabilityFixed(quote.probabilityAfter);
@@ -280,13 +291,13 @@ export class TradingService {
       outcome: Outcome;
       shares: string;
       amount: string;
-      after: ReturnType<typeof lmsrState>;
+      after: LmsrState;
       position: Awaited<ReturnType<PositionsRepository['addBuy']>>;
       /** The creator's initialPosition buy, made by the market's create. */
       initial: boolean;
     },
   ) {
-    const probabilityAfter = probabilityFixed(priceOf(trade.after, 'YES'));
+    const probabilityAfter = storedProbability(trade.after);
     const row = await this.trades.insert(manager, {
       marketId: market.id,
       userId,
@@ -351,13 +362,5 @@ export class TradingService {
       balance: currentBalance,
     };
     return { market: updated, response };
-  }
-
-  private lmsr<T>(compute: () => T): T {
-    try {
-      return compute();
-    } catch (error) {
-      throw this.markets.translateLmsrError(error);
-    }
   }
 }
