@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import {
   ConflictError,
   ForbiddenError,
@@ -12,6 +11,7 @@ import { probability } from '../../common/money/decimal';
 import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
 import { UsersService } from '../users/users.service';
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
@@ -65,7 +65,7 @@ export interface QuoteResponse {
 @Injectable()
 export class MarketsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly markets: MarketsRepository,
     private readonly cache: MarketCache,
     private readonly book: MarketBook,
@@ -176,8 +176,9 @@ export class MarketsService {
         body: ['at least one of name, description, closesAt, tags is required'],
       });
     }
-    const updated = await this.db.transaction((manager) => this.update(manager, user, id, changes));
-    await this.cache.invalidate(id);
+    const updated = await this.transactions.run((manager) =>
+      this.update(manager, user, id, changes),
+    );
     return toMarketResponse(updated, await this.creatorOf(updated)) as MarketResponse;
   }
 
@@ -198,6 +199,7 @@ export class MarketsService {
       );
     }
     const updated = (await this.markets.update(manager, id, changes))!;
+    this.transactions.afterCommit(manager, () => this.cache.invalidate(id));
     await this.outbox.add(manager, 'market.updated', id, {
       changed: Object.keys(changes),
       name: updated.name,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../database/sql';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { VISIBLE_STATUS_SQL } from '../markets';
 import { SearchStatus } from './search-ranking';
 
@@ -37,7 +38,10 @@ const statusFilter = (param: string) =>
  */
 @Injectable()
 export class SearchRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   /**
    * Keyword candidates, best first: full-text matches (`websearch_to_tsquery` over the
@@ -55,19 +59,20 @@ export class SearchRepository {
     trigramThreshold: number;
     nameWeight: number;
   }): Promise<KeywordMatchRow[]> {
-    return this.db.transaction('READ COMMITTED', async (manager) => {
-      // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
-      // cost microseconds per row, and on broad queries picked a sequential scan testing
-      // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
-      // docs/benchmarks.md, search.
-      await manager.query(
-        `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
+    return this.transactions.run(
+      async (manager) => {
+        // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
+        // cost microseconds per row, and on broad queries picked a sequential scan testing
+        // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
+        // docs/benchmarks.md, search.
+        await manager.query(
+          `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
                 set_config('enable_seqscan', 'off', true)`,
-        [String(input.trigramThreshold)],
-      );
-      return queryRows<KeywordMatchRow>(
-        manager,
-        `WITH input AS (
+          [String(input.trigramThreshold)],
+        );
+        return queryRows<KeywordMatchRow>(
+          manager,
+          `WITH input AS (
            SELECT websearch_to_tsquery('english', search_unaccent($1)) AS query,
                   search_normalize($1) AS normalized
          ),
@@ -91,9 +96,11 @@ export class SearchRepository {
          FROM full_text f FULL JOIN fuzzy z ON z.id = f.id
          ORDER BY coalesce(f.rank, 0) + $4 * coalesce(z.similarity, 0) DESC, "marketId"
          LIMIT $3`,
-        [input.query, input.status, input.limit, input.nameWeight],
-      );
-    });
+          [input.query, input.status, input.limit, input.nameWeight],
+        );
+      },
+      { isolation: 'READ COMMITTED' },
+    );
   }
 
   /**

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/app-error';
@@ -35,6 +37,7 @@ function historyCacheKey(marketId: string, tradeCount: number, query: HistoryQue
 @Injectable()
 export class PositionsService {
   constructor(
+    @InjectDataSource() private readonly db: DataSource,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly markets: MarketBook,
@@ -66,7 +69,7 @@ export class PositionsService {
    * of a deleted market is 404 too (kept only as the audit trail).
    */
   async getForUser(user: AuthenticatedUser, id: string): Promise<PositionResponse> {
-    const position = await this.positions.findById(id);
+    const position = await this.positions.findById(this.db.manager, id);
     if (!position || (position.userId !== user.id && !roleHas(user.role, 'admin'))) {
       throw new NotFoundError('Position', id);
     }

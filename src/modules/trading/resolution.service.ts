@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ConflictError, ForbiddenError } from '../../common/errors/app-error';
-import { runTransaction } from '../../database/transaction';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
@@ -23,7 +21,7 @@ export type Resolution = 'YES' | 'NO' | 'CANCEL';
 @Injectable()
 export class ResolutionService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
@@ -36,7 +34,7 @@ export class ResolutionService {
     marketId: string,
     resolution: Resolution,
   ): Promise<{ market: MarketResponse; jobId: string }> {
-    const market = await runTransaction(this.db, async (manager) => {
+    const market = await this.transactions.run(async (manager) => {
       const locked = await this.markets.lock(manager, marketId);
       if (locked.creatorId !== user.id && !roleHas(user.role, 'delete')) {
         throw new ForbiddenError('Only the creator or a moderator can resolve this market.');
@@ -73,7 +71,6 @@ export class ResolutionService {
       });
       return resolved;
     });
-    await this.markets.invalidate(marketId);
     const jobId = await this.settlement.enqueue(marketId);
     return { market: this.markets.toResponse(market, await this.markets.creatorOf(market)), jobId };
   }

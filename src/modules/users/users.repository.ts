@@ -48,7 +48,8 @@ export class UsersRepository {
     return row!;
   }
 
-  findById(id: string, manager: EntityManager = this.db.manager): Promise<UserRow | null> {
+  /** `manager`: the caller's transaction, or the pool's manager for a read outside one. */
+  findById(manager: EntityManager, id: string): Promise<UserRow | null> {
     return queryOne<UserRow>(manager, `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
   }
 
