@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { ConflictError, UnauthorizedError } from '../../common/errors/app-error';
+import { UnauthorizedError } from '../../common/errors/app-error';
 import { AttemptLimiter } from '../../common/throttling/attempt-limiter';
 import { AppConfig } from '../../config/app-config';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { toUserResponse } from '../users/dto/user.response';
-import { UserRow } from '../users';
+import { EmailTakenError, UserRow } from '../users';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { PasswordService } from './password.service';
@@ -64,7 +64,7 @@ export class AuthService implements OnModuleInit, OnApplicationBootstrap {
       return 'created';
     } catch (error) {
       // Another instance created it at the same moment.
-      if (error instanceof ConflictError) return 'exists';
+      if (error instanceof EmailTakenError) return 'exists';
       throw error;
     }
   }

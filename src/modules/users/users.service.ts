@@ -42,30 +42,23 @@ export class UsersService {
 
   /** Creates the user and grants the starting balance as a ledger row, in one transaction. */
   async create(input: NewUser): Promise<UserRow> {
-    try {
-      return await this.transactions.run(async (manager) => {
-        const user = await this.users.insert(manager, {
-          email: normalizeEmail(input.email),
-          passwordHash: input.passwordHash,
-          displayName: input.displayName.trim(),
-          role: input.role ?? 'user',
-        });
-        const start = this.config.money.startingBalance;
-        if (new Dec(start).isZero()) return user;
-        const grant = await this.ledger.post(manager, {
-          userId: user.id,
-          kind: 'grant',
-          amount: start,
-          reason: 'starting balance',
-        });
-        return { ...user, balance: grant.balanceAfter };
+    return this.transactions.run(async (manager) => {
+      const user = await this.users.insert(manager, {
+        email: normalizeEmail(input.email),
+        passwordHash: input.passwordHash,
+        displayName: input.displayName.trim(),
+        role: input.role ?? 'user',
       });
-    } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
-        throw new ConflictError('An account with this email already exists.');
-      }
-      throw error;
-    }
+      const start = this.config.money.startingBalance;
+      if (new Dec(start).isZero()) return user;
+      const grant = await this.ledger.post(manager, {
+        userId: user.id,
+        kind: 'grant',
+        amount: start,
+        reason: 'starting balance',
+      });
+      return { ...user, balance: grant.balanceAfter };
+    });
   }
 
   async getById(id: string): Promise<UserRow> {
