@@ -17,6 +17,7 @@ import { fastifyTrustProxy } from './config/trust-proxy';
 import { mountMetricsRoute } from './metrics/metrics-route';
 import { MetricsService } from './metrics/metrics.service';
 import { mountQueueDashboard } from './queues/queue-dashboard';
+import { ASYNCAPI_DOCUMENT_PATH } from './asyncapi/asyncapi-document';
 import { mountAsyncApiDocument } from './asyncapi/asyncapi.route';
 
 const httpLogger = new NestLogger('Http');
@@ -134,9 +135,9 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     });
   }
 
-  // Before Swagger UI's /docs: it answers 404 for every file under /docs it does not serve.
   mountAsyncApiDocument(app);
-  setupOpenApi(app);
+  // Swagger UI's setup answers 404 for every file under /docs/ but its own and these.
+  setupOpenApi(app, [ASYNCAPI_DOCUMENT_PATH]);
   mountQueueDashboard(app, config);
   mountMetricsRoute(app, config);
 }

@@ -101,7 +101,7 @@ describe('AsyncAPI document of the queues', () => {
       await t?.close();
     });
 
-    it.skip(`at ${ASYNCAPI_DOCUMENT_PATH}, equal to the committed file`, async () => {
+    it(`at ${ASYNCAPI_DOCUMENT_PATH}, equal to the committed file`, async () => {
       const res = await t.request({ method: 'GET', url: ASYNCAPI_DOCUMENT_PATH });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);

@@ -7,11 +7,12 @@ import { Client } from 'pg';
 import { buy, createMarket, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
+import { RowLock } from './support/row-lock';
 import { freePort, PrivateRedis } from './support/private-redis';
 import { count, sql } from './support/sql';
 import { marketCacheCount } from './support/metrics';
 import { createTestApp, deleteRedisKeys, dropTestDatabase, TestApp } from './support/test-app';
-import { databaseUrl, TEST_DATABASE_SERVER, TEST_REDIS_URL } from './support/test-env';
+import { databaseUrl, TEST_REDIS_URL } from './support/test-env';
 import { SettlementSweeper } from '../src/modules/trading/settlement.sweeper';
 
 /**
@@ -207,22 +208,6 @@ describe('fault: PostgreSQL connection killed mid-transaction', () => {
     expect(await moneyViolations(t)).toEqual([]);
   });
 
-  /** Terminates the app's busy backends: the app sets application_name `market-api:<role>`. */
-  async function killAppBackends(): Promise<number> {
-    const admin = new Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query(
-        `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
-         WHERE datname = $1 AND application_name LIKE 'market-api%' AND state <> 'idle'`,
-        [t.database],
-      );
-      return rows.filter((row) => row.killed).length;
-    } finally {
-      await admin.end();
-    }
-  }
-
   it.each([
     ['waiting for the market row, before any write', 'markets'],
     ['after writing the position and trade, waiting for the balance', 'users'],
@@ -231,32 +216,26 @@ describe('fault: PostgreSQL connection killed mid-transaction', () => {
     async (_label, table) => {
       const market = await createMarket(t, creator);
       const trader = await registerUser(t);
-      const blocker = await pgClient(t.database);
-      await blocker.query('BEGIN');
-      await blocker.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [
-        table === 'markets' ? market.id : trader.id,
-      ]);
+      const lock = await RowLock.take(t, table, table === 'markets' ? market.id : trader.id);
       const before = await moneySnapshot(t);
       const keys = await count(t, 'idempotency_keys');
       const payload = { marketId: market.id, outcome: 'YES', amount: '10.00' };
       const pending = buy(t, trader, payload, { 'idempotency-key': 'killed-once' });
-      // The trade's transaction has begun and waits on the blocker's lock.
-      await vi.waitFor(
-        async () => {
-          const [row] = await sql(
-            t,
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND application_name LIKE 'market-api%'
-               AND wait_event_type = 'Lock' AND state <> 'idle'`,
-          );
-          expect(row.n).toBe(1);
-        },
-        { timeout: 5_000, interval: 20 },
-      );
-      expect(await killAppBackends()).toBeGreaterThanOrEqual(1);
-      const res = await pending;
-      await blocker.query('ROLLBACK');
-      await blocker.end();
+      let res: Awaited<typeof pending>;
+      try {
+        // The trade's transaction has begun and waits on the lock; only it is killed (the
+        // relay and the workers take other locks and live on).
+        await lock.waitForWaiters(1);
+        const [killed] = await sql(
+          t,
+          'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM unnest($1::int[]) AS pid',
+          [await lock.waiterPids()],
+        );
+        expect(killed.n).toBe(1);
+        res = await pending;
+      } finally {
+        await lock.release();
+      }
 
       expect(res.statusCode).toBe(503);
       expectErrorEnvelope(res.json(), 'SERVICE_UNAVAILABLE');

@@ -1,6 +1,8 @@
 import { buy, createMarket, inDays, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
+import { expectError } from './support/errors';
+import { RowLock } from './support/row-lock';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -54,20 +56,29 @@ describe('money rules (issue 13)', () => {
   describe('1. resolvedAt and the closing time follow the database clock', () => {
     it('stamps resolvedAt after every trade the resolution waited for, in the event too', async () => {
       const market = await createMarket(t, creator, { liquidity: '1000' });
-      const buys = Array.from({ length: 24 }, () =>
-        buy(t, trader, { marketId: market.id, outcome: 'YES', amount: '5.00' }),
-      );
-      // The resolution starts while buys are queued on the market's lock.
-      await new Promise((done) => setTimeout(done, 15));
-      const resolution = resolve(creator, market.id, 'YES');
-      const answers = await Promise.all([...buys, resolution]);
+      // Buys queue on the market's row lock, then the resolution queues behind them, then more
+      // buys behind it; releasing the lock lets them run in that order.
+      const lock = await RowLock.take(t, 'markets', market.id);
+      const order = (user: TestUser) =>
+        buy(t, user, { marketId: market.id, outcome: 'YES', amount: '5.00' });
+      let answers: Awaited<ReturnType<typeof order>>[];
+      try {
+        const before = Array.from({ length: 4 }, () => order(trader));
+        await lock.waitForWaiters(4);
+        const resolution = resolve(creator, market.id, 'YES');
+        await lock.waitForWaiters(5);
+        const after = Array.from({ length: 4 }, () => order(trader));
+        await lock.waitForWaiters(9);
+        await lock.release();
+        answers = await Promise.all([...before, ...after, resolution]);
+      } finally {
+        await lock.release();
+      }
       const resolved = answers.at(-1)!;
       expect(resolved.statusCode).toBe(202);
-      const accepted = answers.slice(0, -1).filter((res) => res.statusCode === 201);
-      expect(accepted.length).toBeGreaterThan(0);
-      for (const res of answers.slice(0, -1)) {
-        if (res.statusCode !== 201) expect(res.json().error.code).toBe('MARKET_NOT_OPEN');
-      }
+      // PostgreSQL grants a row lock's waiters in arrival order.
+      expect(answers.slice(0, 4).map((res) => res.statusCode)).toEqual([201, 201, 201, 201]);
+      for (const res of answers.slice(4, -1)) expectError(res, 'MARKET_NOT_OPEN');
 
       const resolvedAt = resolved.json().data.market.resolvedAt as string;
       const late = await sql(

@@ -1,5 +1,6 @@
 import { buy, createMarket } from './factories/markets';
 import { registerUser, TestUser } from './factories/users';
+import { expectError } from './support/errors';
 import { listen, WsClient } from './support/stream-clients';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -40,6 +41,14 @@ describe('WebSocket /api/ws', () => {
     const badHeader = new WsClient(`${base}/api/ws`, { authorization: 'Bearer nope' });
     await expect(badHeader.opened).rejects.toThrow();
     expect(badHeader.unexpectedStatus).toBe(401);
+  });
+
+  it('answers a plain GET (no upgrade) with a 400 envelope, as documented', async () => {
+    // t.request checks the answer against the operation /docs-json documents for /api/ws.
+    const res = await t.request({ method: 'GET', url: '/api/ws' });
+    expectError(res, 'VALIDATION_FAILED');
+    expect(res.json().error.message).toMatch(/WebSocket endpoint/);
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
   });
 
   it('answers bad messages, unknown channels, a bad after and an anonymous me with clear errors', async () => {

@@ -71,8 +71,13 @@ export async function moneyViolations(t: TestApp): Promise<string[]> {
   return violations;
 }
 
-/** Snapshot of the money tables, to assert that a refused request wrote nothing. */
+/**
+ * Snapshot of the money tables, to assert that a refused request wrote nothing. Settlement of
+ * markets resolved by earlier tests runs in the background and writes too, so the snapshot
+ * first waits (a few seconds at most) until no resolved market is left unsettled.
+ */
 export async function moneySnapshot(t: TestApp) {
+  await settlementQuiet(t);
   const [row] = await sql(
     t,
     `SELECT (SELECT count(*) FROM ledger_entries)::int AS ledger, (SELECT count(*) FROM trades)::int AS trades,
@@ -82,4 +87,16 @@ export async function moneySnapshot(t: TestApp) {
             (SELECT coalesce(string_agg(q_yes || '/' || q_no || '/' || collateral, ',' ORDER BY id), '') FROM markets) AS state`,
   );
   return row;
+}
+
+async function settlementQuiet(t: TestApp, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const [{ pending }] = await sql(
+      t,
+      `SELECT count(*)::int AS pending FROM markets WHERE resolved_at IS NOT NULL AND settled_at IS NULL`,
+    );
+    if (pending === 0) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }

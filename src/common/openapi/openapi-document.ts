@@ -13,6 +13,7 @@ import { errorEnvelope } from '../filters/all-exceptions.filter';
 import { RATE_LIMIT_CLASS, RateLimitClass } from '../throttling/rate-limit.decorator';
 import { API_ERROR_CODES, ERROR_EXAMPLE_MESSAGES, META_EXAMPLE } from './api-envelope.decorator';
 import { resolveRelativeExamples } from './examples';
+import { fastifyRouteDocs } from './fastify-routes';
 
 /**
  * The tags in the order a newcomer needs them, each with one line on what it is for. Tags
@@ -370,8 +371,20 @@ export function buildOpenApiDocument(app: NestFastifyApplication, now = new Date
     .build();
   // Tags come from @ApiTags only: an untagged route (a test probe) stays outside the contract.
   const document = SwaggerModule.createDocument(app, config, { autoTagControllers: false });
+  const facts = routeFacts(app);
+  for (const route of fastifyRouteDocs()) {
+    document.paths[route.path] = { ...document.paths[route.path], [route.method]: route.operation };
+    // Not behind Nest's guards: no rate-limit class, its own authentication.
+    facts.set(route.operation.operationId, {
+      rateLimited: false,
+      authenticated: false,
+      hasBody: false,
+      httpCode: undefined,
+      errorCodes: route.errorCodes,
+    });
+  }
   exactlyOneOfParameters(document);
-  completeDocument(document, routeFacts(app));
+  completeDocument(document, facts);
   return resolveRelativeExamples(document, now);
 }
 
@@ -388,12 +401,16 @@ const SWAGGER_UI_FILES = new Set([
   '/docs/favicon-16x16.png',
 ]);
 
-/** Serves the document at /docs-json and Swagger UI at /docs (only the files it needs). */
-export function setupOpenApi(app: NestFastifyApplication): void {
+/**
+ * Serves the document at /docs-json and Swagger UI at /docs (only the files it needs);
+ * `siblings` are other documents served under /docs/ by their own routes (AsyncAPI).
+ */
+export function setupOpenApi(app: NestFastifyApplication, siblings: string[] = []): void {
   const fastify = app.getHttpAdapter().getInstance();
+  const served = new Set([...SWAGGER_UI_FILES, ...siblings]);
   fastify.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
-    if (path.startsWith('/docs/') && !SWAGGER_UI_FILES.has(path)) {
+    if (path.startsWith('/docs/') && !served.has(path)) {
       const { status, body } = errorEnvelope(
         new NotFoundError('File', path),
         request.id,

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { AppError, ValidationFailedError } from '../../common/errors/app-error';
 import { errorEnvelope } from '../../common/filters/all-exceptions.filter';
+import { documentFastifyRoute } from '../../common/openapi/fastify-routes';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { PrivateEvent, PublicEvent } from './event-log.types';
 import { EventStreamsService, parseSeq, StreamSubscription } from './event-streams.service';
@@ -30,6 +31,26 @@ export const WS_CLOSE = {
   /** No pong to the server's ping within two heartbeats. */
   unresponsive: 4000,
 } as const;
+
+documentFastifyRoute({
+  path: WS_PATH,
+  method: 'get',
+  errorCodes: ['RATE_LIMITED'],
+  operation: {
+    operationId: 'LiveEventsGateway_ws',
+    tags: ['Events'],
+    summary: 'The event streams over one WebSocket',
+    description:
+      'Upgrade with `Connection: Upgrade` and `Upgrade: websocket`; a plain GET is a 400. ' +
+      'Then send `{"op":"subscribe","channel":"markets"|"market:<id>"|"me","after"?:<seq>}`, ' +
+      '`unsubscribe`, `ping`; every server message carries its channel and `seq`. The access ' +
+      'token or API key goes in the `Authorization` header of the upgrade or in a first ' +
+      '`{"op":"auth","token":…}` message, never in the URL (a `token` parameter is a 400). ' +
+      'Refusals before the handshake are HTTP errors with the envelope. Messages: the ' +
+      'AsyncAPI document and docs/streaming.md.',
+    responses: { '101': { description: 'Switching Protocols: the WebSocket is open.' } },
+  },
+});
 
 type ChannelName = string;
 
@@ -70,38 +91,49 @@ export class LiveEventsGateway implements OnModuleInit {
   }
 
   private mountRoute(fastify: FastifyInstance): void {
-    fastify.get(
-      WS_PATH,
-      {
-        websocket: true,
-        // Runs on the upgrade request, before the handshake: refusals are plain HTTP errors.
-        preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
-          try {
-            const query = (request.query ?? {}) as Record<string, unknown>;
-            if (CREDENTIAL_PARAMS.some((name) => name in query)) {
-              throw new ValidationFailedError(
-                'Credentials are never accepted in the URL: send the access token in the ' +
-                  'Authorization header or in the first message ({"op":"auth","token":…}).',
-              );
-            }
-            const header = request.headers.authorization;
-            const user = header ? await this.authenticator.authenticate(header) : undefined;
-            if (this.hub.isStopped) {
-              throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
-            }
-            const release = this.limits.acquireIp(request.ip);
-            (request as WsRequest).streamState = { user, release };
-          } catch (error) {
-            const { status, body } = errorEnvelope(error, request.id, this.logger);
-            return reply.status(status).send(body);
+    fastify.route({
+      method: 'GET',
+      url: WS_PATH,
+      // Runs on the upgrade request, before the handshake: refusals are plain HTTP errors.
+      preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          const query = (request.query ?? {}) as Record<string, unknown>;
+          if (CREDENTIAL_PARAMS.some((name) => name in query)) {
+            throw new ValidationFailedError(
+              'Credentials are never accepted in the URL: send the access token in the ' +
+                'Authorization header or in the first message ({"op":"auth","token":…}).',
+            );
           }
-        },
+          const header = request.headers.authorization;
+          const user = header ? await this.authenticator.authenticate(header) : undefined;
+          if (this.hub.isStopped) {
+            throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
+          }
+          const release = this.limits.acquireIp(request.ip);
+          (request as WsRequest).streamState = { user, release };
+        } catch (error) {
+          const { status, body } = errorEnvelope(error, request.id, this.logger);
+          return reply.status(status).send(body);
+        }
       },
-      (socket: WebSocket, request: FastifyRequest) => {
+      // A plain GET (no Upgrade header) is a client error, answered with the envelope.
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        (request as WsRequest).streamState?.release();
+        const { status, body } = errorEnvelope(
+          new ValidationFailedError(
+            `${WS_PATH} is a WebSocket endpoint: connect with "Connection: Upgrade" and ` +
+              '"Upgrade: websocket".',
+          ),
+          request.id,
+          this.logger,
+        );
+        return reply.status(status).send(body);
+      },
+      wsHandler: (socket: WebSocket, request: FastifyRequest) => {
         const state = (request as WsRequest).streamState!;
         new WsSession(socket, state.user, state.release, this).start();
       },
-    );
+    });
   }
 
   /** For WsSession: everything it needs from the module. */

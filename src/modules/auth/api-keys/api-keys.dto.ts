@@ -1,28 +1,13 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsDate,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  MaxDate,
-  MinDate,
-} from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, MaxDate } from 'class-validator';
 import { API_KEY_SCOPES, ApiKeyScope } from '../../../common/auth/permissions';
+import { Field } from '../../../common/openapi/field.decorator';
 import { ApiKeyRow } from './api-keys.repository';
 
 const MAX_LIFETIME_MS = 5 * 365 * 86_400_000;
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'trading bot', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @Length(1, 100)
+  @Field.text({ min: 1, max: 100, trim: true, example: 'trading bot' })
   name!: string;
 
   @ApiProperty({
@@ -39,14 +24,12 @@ export class CreateApiKeyDto {
   @IsIn(API_KEY_SCOPES, { each: true })
   scopes!: ApiKeyScope[];
 
-  @ApiPropertyOptional({
+  @Field.date({
+    optional: true,
+    future: true,
     example: '2027-06-01T00:00:00.000Z',
-    description: 'In the future, at most 5 years ahead; absent: the key does not expire.',
+    description: 'At most 5 years ahead; absent: the key does not expire.',
   })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
   @MaxDate(() => new Date(Date.now() + MAX_LIFETIME_MS), {
     message: 'expiresAt must be at most 5 years ahead',
   })

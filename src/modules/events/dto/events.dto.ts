@@ -1,15 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsUUID,
-  Max,
-  Min,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsUUID } from 'class-validator';
+import { Field, OnlyWhenPresent } from '../../../common/openapi/field.decorator';
 import { EVENT_TYPES, EventType } from '../outbox.service';
 
 export const MAX_EVENTS_PAGE = 1000;
@@ -20,31 +12,19 @@ const AFTER_DESCRIPTION =
   'older than the retained log is 410 EVENTS_EXPIRED with `details.oldestSeq`; one beyond ' +
   'the latest `seq` is 400.';
 
+const AFTER = { optional: true, min: 0, max: Number.MAX_SAFE_INTEGER } as const;
+
 export class EventsQueryDto {
-  @ApiPropertyOptional({ minimum: 0, default: 0, example: 120, description: AFTER_DESCRIPTION })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @Field.int({ ...AFTER, default: 0, example: 120, description: AFTER_DESCRIPTION })
   after: number = 0;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_EVENTS_PAGE, default: DEFAULT_EVENTS_PAGE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_EVENTS_PAGE)
+  @Field.int({ optional: true, min: 1, max: MAX_EVENTS_PAGE, default: DEFAULT_EVENTS_PAGE })
   limit: number = DEFAULT_EVENTS_PAGE;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only the events of this market' })
-  @IsOptional()
-  @IsUUID()
+  @Field.uuid({ optional: true, description: 'Only the events of this market' })
   marketId?: string;
 
-  @ApiPropertyOptional({ enum: EVENT_TYPES, description: 'Only events of this type' })
-  @IsOptional()
-  @IsIn(EVENT_TYPES)
+  @Field.enum(EVENT_TYPES, { optional: true, description: 'Only events of this type' })
   type?: EventType;
 }
 
@@ -52,8 +32,8 @@ const splitIds = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.split(',').map((id) => id.trim()) : value;
 
 export class StreamQueryDto {
-  @ApiPropertyOptional({
-    minimum: 0,
+  @Field.int({
+    ...AFTER,
     example: 120,
     description:
       'Resume after this `seq` (replayed from the log, then live). `Last-Event-ID` wins ' +
@@ -61,19 +41,19 @@ export class StreamQueryDto {
       'the stream starts with the next event. ' +
       AFTER_DESCRIPTION,
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
   after?: number;
 
   @ApiPropertyOptional({
-    type: String,
-    description: 'Comma-separated market ids (at most 50): only their events',
-    example: '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21',
+    type: 'array',
+    items: { type: 'string', format: 'uuid' },
+    minItems: 1,
+    maxItems: 50,
+    description:
+      'Only the events of these markets (at most 50): the parameter repeated, or one value ' +
+      'with comma-separated ids',
+    example: ['3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21'],
   })
-  @IsOptional()
+  @OnlyWhenPresent()
   @Transform(splitIds)
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
@@ -82,17 +62,12 @@ export class StreamQueryDto {
 }
 
 export class MeStreamQueryDto {
-  @ApiPropertyOptional({
-    minimum: 0,
+  @Field.int({
+    ...AFTER,
     example: 7,
     description:
       "Resume after this `seq` of the caller's own stream; `Last-Event-ID` wins when both are sent.",
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
   after?: number;
 }
 
