@@ -15,6 +15,7 @@ import { withTimeout } from '../../common/async/with-timeout';
 import { AppConfig } from '../../config/app-config';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { EventLogRepository } from './event-log.repository';
+import { EventSourcesRepository } from './event-sources.repository';
 import { privateEventsFor, publicData } from './event-projection';
 import { EventRouting } from './event-routing';
 import { eventsChannel } from './live-events.channel';
@@ -122,6 +123,7 @@ export class OutboxRelayService
     private readonly metrics: OutboxMetrics,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly eventLog: EventLogRepository,
+    private readonly eventSources: EventSourcesRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -227,7 +229,7 @@ export class OutboxRelayService
           marketId: event.marketId,
           data: publicData(event.type, event.data),
         },
-        privateEvents: await privateEventsFor(manager, event),
+        privateEvents: await privateEventsFor(this.eventSources, manager, event),
       });
     }
     return this.eventLog.append(manager, entries);

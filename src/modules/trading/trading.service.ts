@@ -4,7 +4,6 @@ import {
   ConflictError,
   ForbiddenError,
   InsufficientSharesError,
-  MarketNotOpenError,
   NotFoundError,
   SlippageExceededError,
 } from '../../common/errors/app-error';
@@ -294,9 +293,7 @@ export class TradingService {
     // The database stamped the trade; if that stamp is not before closesAt the market had
     // closed by the database's clock (the lock-time check above can be stale by the time a
     // rolled-back lock holder made this transaction wait). Throwing rolls every write back.
-    if (row.createdAt.getTime() >= market.closesAt.getTime()) {
-      throw new MarketNotOpenError('closed');
-    }
+    this.markets.assertOpen(market, row.createdAt);
     const signed = trade.side === 'buy' ? `-${trade.amount}` : trade.amount;
     const balance = new Dec(trade.amount).isZero()
       ? null
