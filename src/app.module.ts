@@ -24,6 +24,7 @@ import { MarketsModule } from './modules/markets/markets.module';
 import { TradingModule } from './modules/trading/trading.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './redis/redis.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WorkersModule } from './workers.module';
 
 /** Infrastructure every process needs: config, logs, PostgreSQL, Redis, metrics. */
@@ -56,6 +57,7 @@ export class AppModule {
         TradingModule,
         SearchModule,
         LiveEventsModule,
+        WebhooksModule,
         ...(config.role === 'all' ? [WorkersModule] : []),
       ],
       providers: [

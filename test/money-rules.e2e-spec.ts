@@ -80,7 +80,8 @@ describe('money rules (issue 13)', () => {
       expect(answers.slice(0, 4).map((res) => res.statusCode)).toEqual([201, 201, 201, 201]);
       for (const res of answers.slice(4, -1)) expectError(res, 'MARKET_NOT_OPEN');
 
-      const resolvedAt = resolved.json().data.market.resolvedAt as string;
+      const resolvedAt = resolved.json<{ data: { market: { resolvedAt: string } } }>().data.market
+        .resolvedAt;
       const late = await sql(
         t,
         `SELECT t.id, t.created_at FROM trades t JOIN markets m ON m.id = t.market_id

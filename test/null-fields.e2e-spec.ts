@@ -18,6 +18,7 @@ describe('null for an optional field', () => {
   let owner: TestUser;
   let market: { id: string };
   let positionId: string;
+  let webhookId: string;
   let document: Json;
 
   beforeAll(async () => {
@@ -26,6 +27,13 @@ describe('null for an optional field', () => {
     market = await createMarket(t, owner);
     const bought = await buy(t, owner, { marketId: market.id, outcome: 'YES', amount: '10.00' });
     positionId = bought.json().data.position.id;
+    // Written directly: creating one over HTTP resolves its host, and tests have no DNS.
+    [{ id: webhookId }] = await sql(
+      t,
+      `INSERT INTO webhooks (user_id, url, events, secret)
+       VALUES ($1, 'https://example.com/hook', '{trade.executed}', 'whsec_null-sweep') RETURNING id`,
+      [owner.id],
+    );
     document = (await t.request({ method: 'GET', url: '/docs-json' })).json();
   });
   afterAll(() => t.close());
@@ -60,6 +68,16 @@ describe('null for an optional field', () => {
     'POST /api/me/api-keys': {
       url: '/api/me/api-keys',
       body: { name: 'null sweep bot', scopes: ['read'] },
+      user: owner,
+    },
+    'POST /api/me/webhooks': {
+      url: '/api/me/webhooks',
+      body: { url: 'https://example.com/hook', events: ['trade.executed'] },
+      user: owner,
+    },
+    'PATCH /api/me/webhooks/{id}': {
+      url: `/api/me/webhooks/${webhookId}`,
+      body: { enabled: false },
       user: owner,
     },
   });

@@ -35,3 +35,24 @@ export type TradeSide = (typeof TRADE_SIDES)[number];
 
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/**
+ * What a webhook may subscribe to: the caller's own events (`trade.executed` for their
+ * trades, `balance.changed`, `position.settled`) and the public events of its `marketIds`
+ * (`market.updated`, `market.resolved`, `market.settled`, `trade.executed` without the
+ * trader). `webhook.test` is sent only on request (POST /api/me/webhooks/:id/test).
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'trade.executed',
+  'balance.changed',
+  'position.settled',
+  'market.updated',
+  'market.resolved',
+  'market.settled',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+/** `pending` until a 2xx (`succeeded`) or until retries end (`failed`). */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

@@ -59,6 +59,11 @@ export interface AppConfig {
   settlement: { batchSize: number; batchPauseMs: number };
   /** The event log and its streams (docs/streaming.md); connection limits are per instance. */
   events: { retentionDays: number; maxConnectionsPerIp: number; maxConnectionsPerUser: number };
+  /**
+   * Webhooks (docs/webhooks.md). `allowPrivate` lets URLs resolve to loopback, private,
+   * link-local and metadata addresses: local development and tests only (refused in production).
+   */
+  webhooks: { allowPrivate: boolean };
 }
 
 /** Class twin of the interface above, so `AppConfig` can be a Nest injection token. */
@@ -100,6 +105,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         `Invalid configuration: ${first} and ${second} go together; ${missing} is missing`,
       );
     }
+  }
+  const webhooksAllowPrivate = parseBoolean(parsed.WEBHOOKS_ALLOW_PRIVATE, false);
+  if (appEnv === 'production' && webhooksAllowPrivate) {
+    // A production server that may post to its own network is an SSRF hole, not a setting.
+    throw new ConfigError(
+      'Invalid configuration: WEBHOOKS_ALLOW_PRIVATE=true is for local development and tests, never production',
+    );
   }
   if (appEnv === 'production') {
     const missing = PRODUCTION_SECRETS.filter((name) => !parsed[name]);
@@ -180,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxConnectionsPerIp: parsed.STREAM_MAX_CONNECTIONS_PER_IP ?? 50,
       maxConnectionsPerUser: parsed.STREAM_MAX_CONNECTIONS_PER_USER ?? 10,
     },
+    webhooks: { allowPrivate: webhooksAllowPrivate },
   };
 }
 

@@ -102,6 +102,9 @@ export class EnvSchema {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) STREAM_MAX_CONNECTIONS_PER_IP?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) STREAM_MAX_CONNECTIONS_PER_USER?: number;
 
+  /** Lets webhooks reach loopback and private addresses: local development and tests only. */
+  @IsOptional() @Type(() => String) @IsBooleanWord() WEBHOOKS_ALLOW_PRIVATE?: string;
+
   @IsOptional() @IsString() QUEUE_DASHBOARD_USER?: string;
   @IsOptional() @IsString() @MinLength(12) QUEUE_DASHBOARD_PASSWORD?: string;
 }

@@ -14,6 +14,11 @@ import { PositionEntity } from '../modules/trading/position.entity';
 import { TradeEntity } from '../modules/trading/trade.entity';
 import { LedgerEntryEntity } from '../modules/users/ledger-entry.entity';
 import { UserEntity } from '../modules/users/user.entity';
+import {
+  WebhookCursorEntity,
+  WebhookDeliveryEntity,
+  WebhookEntity,
+} from '../modules/webhooks/webhook.entity';
 
 /**
  * Every TypeORM entity, one per table, listed once so the app, the CLI and tests agree.
@@ -33,4 +38,7 @@ export const ENTITIES: NonNullable<DataSourceOptions['entities']> & unknown[] = 
   UserEventLogEntity,
   IdempotencyKeyEntity,
   MarketEmbeddingEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
+  WebhookCursorEntity,
 ];

@@ -8,6 +8,7 @@ import { AuthorityVersion1764600020000 } from '../../migrations/1764600020000-Au
 import { ApiKeys1764600020001 } from '../../migrations/1764600020001-ApiKeys';
 import { EventLog1764600040000 } from '../../migrations/1764600040000-EventLog';
 import { TypeormMetadata1764600050000 } from '../../migrations/1764600050000-TypeormMetadata';
+import { Webhooks1764600060000 } from '../../migrations/1764600060000-Webhooks';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -23,4 +24,5 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   ApiKeys1764600020001,
   EventLog1764600040000,
   TypeormMetadata1764600050000,
+  Webhooks1764600060000,
 ];

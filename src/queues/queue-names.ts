@@ -7,6 +7,7 @@ export const QUEUE_NAMES = {
   marketEvents: 'market-events',
   settlement: 'settlement',
   searchIndex: 'search-index',
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];

@@ -3,7 +3,9 @@ import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type as TransformType } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -267,6 +269,37 @@ export const Field = {
       IsArray(),
       ArrayMaxSize(options.maxItems),
       Matches(options.pattern, { each: true, message: options.patternMessage }),
+    );
+  },
+
+  /** A JSON boolean (not the text "true"). */
+  boolean(options: FieldOptions = {}): PropertyDecorator {
+    return applyDecorators(...base(options, { type: Boolean }), IsBoolean());
+  },
+
+  /** A list of `minItems`–`maxItems` values of a vocabulary; duplicates are dropped first. */
+  enumList(
+    values: readonly string[],
+    options: FieldOptions & { minItems: number; maxItems: number },
+  ): PropertyDecorator {
+    return applyDecorators(
+      ...base(options, {
+        type: String,
+        enum: [...values],
+        isArray: true,
+        minItems: options.minItems,
+        maxItems: options.maxItems,
+      }),
+      Transform(({ value }: { value: unknown }) =>
+        Array.isArray(value) ? [...new Set(value)] : value,
+      ),
+      IsArray(),
+      ArrayMinSize(options.minItems),
+      ArrayMaxSize(options.maxItems),
+      IsIn([...values], {
+        each: true,
+        message: ({ property }) => `each of ${property} must be one of: ${values.join(', ')}`,
+      }),
     );
   },
 

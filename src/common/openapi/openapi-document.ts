@@ -31,6 +31,10 @@ export const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Me', description: 'Your own trades and balance history.' },
   { name: 'API keys', description: 'Keys for bots and scripts: create, list, revoke.' },
   { name: 'Events', description: 'Every public change as a resumable log and live streams.' },
+  {
+    name: 'Webhooks',
+    description: 'Signed POSTs of your events to a URL you own, retried for 24 h; their log.',
+  },
 ];
 const CLOSING_TAGS: Array<{ name: string; description: string }> = [
   { name: 'Users (admin)', description: 'Admins: list users, change roles, grant credits.' },
