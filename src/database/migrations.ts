@@ -9,6 +9,7 @@ import { ApiKeys1764600020001 } from '../../migrations/1764600020001-ApiKeys';
 import { EventLog1764600040000 } from '../../migrations/1764600040000-EventLog';
 import { TypeormMetadata1764600050000 } from '../../migrations/1764600050000-TypeormMetadata';
 import { Webhooks1764600060000 } from '../../migrations/1764600060000-Webhooks';
+import { MarketOutcomes1764600070000 } from '../../migrations/1764600070000-MarketOutcomes';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -25,4 +26,5 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   EventLog1764600040000,
   TypeormMetadata1764600050000,
   Webhooks1764600060000,
+  MarketOutcomes1764600070000,
 ];

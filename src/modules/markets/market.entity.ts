@@ -1,6 +1,6 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
-import type { Outcome, StoredMarketStatus } from './market.types';
+import type { StoredMarketStatus } from './market.types';
 
 /** The expressions of the generated search columns; typeorm_metadata holds the same text. */
 const SEARCH_DOCUMENT_EXPRESSION =
@@ -10,7 +10,7 @@ const SEARCH_DOCUMENT_EXPRESSION =
 const SEARCH_NAME_EXPRESSION = 'search_normalize(name)';
 
 /**
- * A yes/no market and its LMSR state. Every amount is numeric, read as a decimal string.
+ * A market (yes/no, or 2–20 labelled outcomes) and its LMSR state. Every amount is numeric, read as a decimal string.
  * Exactly the `markets` table the migrations build (test/schema-agreement.e2e-spec.ts checks).
  */
 @Entity('markets')
@@ -36,7 +36,18 @@ const SEARCH_NAME_EXPRESSION = 'search_normalize(name)';
 @Check('markets_name_check', 'char_length(name) BETWEEN 3 AND 200')
 @Check('markets_description_check', 'char_length(description) <= 5000')
 @Check('markets_status_check', `status IN ('active', 'resolved', 'cancelled')`)
-@Check('markets_outcome_check', `outcome IN ('YES', 'NO')`)
+@Check('markets_outcome_check', 'outcome = ANY (outcome_ids)')
+@Check(
+  'markets_outcome_ids_check',
+  'cardinality(outcome_ids) BETWEEN 2 AND 20 AND cardinality(outcome_labels) = cardinality(outcome_ids) ' +
+    'AND cardinality(outcome_q) = cardinality(outcome_ids) AND array_ndims(outcome_ids) = 1 ' +
+    'AND array_ndims(outcome_labels) = 1 AND array_ndims(outcome_q) = 1',
+)
+@Check('markets_outcome_q_check', '0 <= ALL (outcome_q)')
+@Check(
+  'markets_binary_q_check',
+  "CASE WHEN outcome_ids = '{YES,NO}' THEN outcome_q = ARRAY[q_yes, q_no] ELSE q_yes = 0 AND q_no = 0 END",
+)
 @Check('markets_q_yes_check', 'q_yes >= 0')
 @Check('markets_q_no_check', 'q_no >= 0')
 @Check('markets_liquidity_check', 'liquidity BETWEEN 10 AND 1000000')
@@ -50,7 +61,14 @@ export class MarketEntity {
   @Column('text') name!: string;
   @Column('text', { default: '' }) description!: string;
   @Column('text', { default: 'active' }) status!: StoredMarketStatus;
-  @Column('text', { nullable: true }) outcome!: Outcome | null;
+  /** The winning outcome id once resolved; null before, and after CANCEL. */
+  @Column('text', { nullable: true }) outcome!: string | null;
+  /** Outcome ids in order: `{YES,NO}` on binary markets, server-assigned on others. */
+  @Column('text', { array: true, default: () => "'{YES,NO}'" }) outcomeIds!: string[];
+  @Column('text', { array: true, default: () => "'{Yes,No}'" }) outcomeLabels!: string[];
+  /** Outstanding shares of each outcome; on binary markets equal to (q_yes, q_no). */
+  @Column('numeric', { precision: 30, scale: 6, array: true, default: () => "'{0,0}'" })
+  outcomeQ!: string[];
   @Column('numeric', { precision: 30, scale: 6, default: 0 }) qYes!: string;
   @Column('numeric', { precision: 30, scale: 6, default: 0 }) qNo!: string;
   /** The LMSR liquidity parameter b. */

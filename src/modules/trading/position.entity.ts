@@ -1,5 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import type { Outcome } from '../../common/vocabulary';
 import { UserEntity } from '../users/user.entity';
 
 export const POSITION_STATUSES = ['open', 'closed', 'settled'] as const;
@@ -11,7 +10,7 @@ export type PositionStatus = (typeof POSITION_STATUSES)[number];
 @Index('positions_user_idx', ['userId', 'createdAt', 'id'])
 @Index('positions_unsettled_idx', ['marketId', 'id'], { where: 'settled_at IS NULL' })
 @Index('positions_settled_market_idx', ['marketId'], { where: 'settled_at IS NOT NULL' })
-@Check('positions_outcome_check', `outcome IN ('YES', 'NO')`)
+@Check('positions_outcome_check', `outcome ~ '^(YES|NO|[a-z0-9]{8})$'`)
 @Check('positions_shares_check', 'shares >= 0')
 @Check('positions_invested_check', 'invested >= 0')
 @Check('positions_status_check', `status IN ('open', 'closed', 'settled')`)
@@ -22,7 +21,7 @@ export class PositionEntity {
   userId!: string;
   /** No foreign key: a deleted market's positions stay as the ledger's audit trail. */
   @Column('uuid') marketId!: string;
-  @Column('text') outcome!: Outcome;
+  @Column('text') outcome!: string;
   @Column('numeric', { precision: 30, scale: 6, default: 0 }) shares!: string;
   /** Cost basis of the shares still held. */
   @Column('numeric', { precision: 20, scale: 2, default: 0 }) invested!: string;

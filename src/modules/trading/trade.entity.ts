@@ -1,5 +1,4 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { Outcome } from '../../common/vocabulary';
 import { UserEntity } from '../users/user.entity';
 import { PositionEntity } from './position.entity';
 
@@ -11,7 +10,7 @@ export type TradeSide = (typeof TRADE_SIDES)[number];
 @Index('trades_market_idx', ['marketId', 'createdAt', 'id'])
 @Index('trades_user_idx', ['userId', 'createdAt', 'id'])
 @Check('trades_side_check', `side IN ('buy', 'sell')`)
-@Check('trades_outcome_check', `outcome IN ('YES', 'NO')`)
+@Check('trades_outcome_check', `outcome ~ '^(YES|NO|[a-z0-9]{8})$'`)
 @Check('trades_shares_check', 'shares > 0')
 @Check('trades_amount_check', 'amount >= 0')
 export class TradeEntity {
@@ -25,7 +24,7 @@ export class TradeEntity {
   @ForeignKey(() => PositionEntity, { name: 'trades_position_id_fkey', onDelete: 'CASCADE' })
   positionId!: string;
   @Column('text') side!: TradeSide;
-  @Column('text') outcome!: Outcome;
+  @Column('text') outcome!: string;
   @Column('numeric', { precision: 30, scale: 6 }) shares!: string;
   /** Credits paid (buy) or received (sell). */
   @Column('numeric', { precision: 20, scale: 2 }) amount!: string;
