@@ -43,9 +43,13 @@ export class MarketOutcomes1764600070000 implements MigrationInterface {
           DROP CONSTRAINT ${table}_outcome_check,
           ADD CONSTRAINT ${table}_outcome_check CHECK (outcome ~ '^(YES|NO|[a-z0-9]{8})$')`);
     }
+    // Every outcome's probability after each trade: the candles of any outcome of a market
+    // with more than two outcomes read it (a binary trade's YES price is probability_after).
+    await q.query(`ALTER TABLE trades ADD COLUMN probabilities_after numeric(7,6)[]`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE trades DROP COLUMN probabilities_after`);
     await q.query(`DELETE FROM markets WHERE outcome_ids <> '{YES,NO}'`);
     for (const table of ['positions', 'trades']) {
       await q.query(`DELETE FROM ${table} WHERE outcome NOT IN ('YES', 'NO')`);

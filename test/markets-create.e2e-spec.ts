@@ -145,6 +145,11 @@ describe('markets', () => {
         status: 'active',
         outcome: null,
         probability: 0.5,
+        // Issue 16: every market lists its outcomes; a binary market's are YES and NO.
+        outcomes: [
+          { id: 'YES', label: 'Yes', probability: 0.5 },
+          { id: 'NO', label: 'No', probability: 0.5 },
+        ],
         liquidity: '100.00',
         volume: '0.00',
         closesAt,

@@ -9,6 +9,7 @@ export type { Role } from './auth/roles';
 /** What clients see: an active market past `closesAt` reads as `closed`. */
 export const MARKET_STATUSES = ['active', 'closed', 'resolved', 'cancelled'] as const;
 export type MarketStatus = (typeof MARKET_STATUSES)[number];
+/** A binary market's outcomes; other markets' outcome ids are assigned by the server. */
 export const OUTCOMES = ['YES', 'NO'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -23,9 +24,12 @@ export const LEDGER_KINDS = [
 ] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
-/** What `resolve` accepts: an outcome, or CANCEL to refund everyone. */
-export const RESOLUTIONS = ['YES', 'NO', 'CANCEL'] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
+/** What `resolve` accepts besides an outcome id: CANCEL, to refund everyone. */
+export const CANCEL = 'CANCEL';
+/** A binary market's resolutions; other markets resolve to one of their outcome ids. */
+export const RESOLUTIONS = ['YES', 'NO', CANCEL] as const;
+/** An outcome id of the market, or CANCEL. */
+export type Resolution = string;
 
 export const POSITION_STATUSES = ['open', 'closed', 'settled'] as const;
 export type PositionStatus = (typeof POSITION_STATUSES)[number];

@@ -14,7 +14,12 @@ export type {
   CreatedApiKeyResponse,
 } from '../../src/modules/auth/api-keys/api-keys.dto';
 export type { EventResponse } from '../../src/modules/events/dto/events.dto';
-export type { MarketResponse } from '../../src/modules/markets/dto/market.response';
+import type { MarketResponse as AnyMarketResponse } from '../../src/modules/markets/dto/market.response';
+/** Any market: `probability` is null on a market with other outcomes than YES/NO. */
+export type { AnyMarketResponse };
+/** A binary market, which is what createMarket() makes: its `probability` is a number. */
+export type MarketResponse = Omit<AnyMarketResponse, 'probability'> & { probability: number };
+export type { OutcomeResponse } from '../../src/modules/markets/dto/market.response';
 export type {
   CreateMarketDto,
   PatchMarketDto,

@@ -303,6 +303,24 @@ export const Field = {
     );
   },
 
+  /**
+   * A list of `minItems`–`maxItems` nested objects, each validated by its own DTO class (an
+   * element that is not an object is a 400 too: ValidateNested refuses it).
+   */
+  nestedList(
+    type: new () => object,
+    options: FieldOptions & { minItems: number; maxItems: number },
+  ): PropertyDecorator {
+    return applyDecorators(
+      ...base(options, { type: [type], minItems: options.minItems, maxItems: options.maxItems }),
+      IsArray(),
+      ArrayMinSize(options.minItems),
+      ArrayMaxSize(options.maxItems),
+      ValidateNested({ each: true }),
+      TransformType(() => type),
+    );
+  },
+
   /** A nested object validated by its own DTO class. */
   // The class itself, not a thunk: @nestjs/swagger takes a thunk for lazy only when the
   // function is literally named `type`, and otherwise writes an empty $ref.

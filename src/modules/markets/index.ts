@@ -21,6 +21,22 @@ export type {
   Outcome,
   StoredMarketStatus,
 } from './market.types';
+export {
+  BINARY_OUTCOME_IDS,
+  isBinary,
+  newOutcomeId,
+  OUTCOME_ID_FORMAT,
+  OUTCOME_ID_PATTERN,
+  outcomeIndex,
+  outcomeProbabilitiesFixed,
+  outcomesOf,
+  outcomeViews,
+  quoteOutcomeBuy,
+  quoteOutcomeSell,
+  storedProbabilityOf,
+  subsidyForOutcomes,
+} from './market-outcomes';
+export type { OutcomeQuote, OutcomeView } from './market-outcomes';
 export { lmsrState, priceOf, quoteBuy, quoteSell, storedProbability, subsidyFor } from './lmsr';
 export type { LmsrState } from './lmsr';
 export { CreateMarketDto } from './dto/market-write.dto';

@@ -3,7 +3,7 @@
  * whose `closesAt` has passed reads as `closed`. The database stores only active, resolved
  * and cancelled; `closed` is derived, here in TypeScript and in SQL, nowhere else.
  */
-import type { MarketStatus, Outcome } from '../../common/vocabulary';
+import type { MarketStatus } from '../../common/vocabulary';
 export { MARKET_STATUSES, OUTCOMES } from '../../common/vocabulary';
 export type { MarketStatus, Outcome } from '../../common/vocabulary';
 
@@ -16,7 +16,12 @@ export interface MarketRow {
   name: string;
   description: string;
   status: StoredMarketStatus;
-  outcome: Outcome | null;
+  /** The winning outcome id once resolved (`YES`/`NO` on binary markets). */
+  outcome: string | null;
+  /** Outcome ids, labels and share counts, in order (`{YES,NO}` on binary markets). */
+  outcomeIds: string[];
+  outcomeLabels: string[];
+  outcomeQ: string[];
   qYes: string;
   qNo: string;
   liquidity: string;
@@ -49,12 +54,14 @@ export interface MarketInsert {
   tags: string[];
   creatorId: string;
   closesAt: Date;
+  outcomeIds: string[];
+  outcomeLabels: string[];
 }
 
 /** A trade's effect on the market row. */
 export interface MarketStateChange {
-  qYes: string;
-  qNo: string;
+  /** Every outcome's q after the trade (binary markets: also written to q_yes, q_no). */
+  outcomeQ: string[];
   probability: string;
   /** Signed change of collateral (buys add, sells subtract). */
   collateralDelta: string;
@@ -64,7 +71,8 @@ export interface MarketStateChange {
 /** How a resolution leaves the market. */
 export interface MarketResolution {
   status: 'resolved' | 'cancelled';
-  outcome: Outcome | null;
+  /** The winning outcome id; null on CANCEL. */
+  outcome: string | null;
   cancelRefundRatio: string | null;
 }
 

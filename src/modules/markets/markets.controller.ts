@@ -14,11 +14,11 @@ import { RequirePermissions } from '../../common/auth/require-permissions.decora
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
 import { PatchMarketDto, ReplaceMarketDto } from './dto/market-write.dto';
 import { MarketFieldsResponse, MarketResponse } from './dto/market.response';
-import { OUTCOMES, Outcome } from '../../common/vocabulary';
+import { OUTCOME_ID_PATTERN } from './market-outcomes';
 import { MarketsService, QuoteResponse } from './markets.service';
 
 class QuoteResponseDto implements QuoteResponse {
-  @ApiProperty({ enum: OUTCOMES, example: 'YES' }) outcome!: Outcome;
+  @ApiProperty({ pattern: OUTCOME_ID_PATTERN.source, example: 'YES' }) outcome!: string;
   @ApiPropertyOptional({ example: '10.00', description: 'Buy quotes: credits paid' })
   amount?: string;
   @ApiProperty({ example: '19.504582', description: 'Shares bought or sold' }) shares!: string;

@@ -19,6 +19,10 @@ export const MARKET_COLUMNS = {
   description: 'm.description',
   status: 'm.status',
   outcome: 'm.outcome',
+  outcomeIds: 'm.outcome_ids',
+  outcomeLabels: 'm.outcome_labels',
+  // numeric[] would arrive as one string; text[] arrives as an array of decimal strings.
+  outcomeQ: 'm.outcome_q::text[]',
   qYes: 'm.q_yes',
   qNo: 'm.q_no',
   liquidity: 'm.liquidity',
@@ -58,6 +62,7 @@ export interface MarketListFilter {
   tag?: string;
   closesBefore?: Date;
   closesAfter?: Date;
+  outcomeCount?: number;
 }
 
 export interface MarketListQuery {
@@ -77,8 +82,9 @@ export class MarketsRepository {
   insert(manager: EntityManager, market: MarketInsert): Promise<MarketRow> {
     return queryOne<MarketRow>(
       manager,
-      `INSERT INTO markets AS m (name, description, liquidity, subsidy, collateral, tags, creator_id, closes_at)
-       VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
+      `INSERT INTO markets AS m (name, description, liquidity, subsidy, collateral, tags, creator_id,
+         closes_at, outcome_ids, outcome_labels, outcome_q)
+       VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, array_fill(0, ARRAY[cardinality($8::text[])]))
        RETURNING ${ALL_COLUMNS}`,
       [
         market.name,
@@ -88,6 +94,8 @@ export class MarketsRepository {
         market.tags,
         market.creatorId,
         market.closesAt,
+        market.outcomeIds,
+        market.outcomeLabels,
       ],
     ) as Promise<MarketRow>;
   }
@@ -125,11 +133,14 @@ export class MarketsRepository {
 
   async applyTrade(manager: EntityManager, id: string, change: MarketStateChange): Promise<void> {
     await manager.query(
-      `UPDATE markets SET q_yes = $2, q_no = $3, probability = $4,
-         collateral = collateral + $5::numeric, volume = volume + $6::numeric,
+      // Binary markets mirror outcome_q in q_yes/q_no (markets_binary_q_check holds them equal).
+      `UPDATE markets SET outcome_q = $2::numeric[],
+         q_yes = CASE WHEN outcome_ids = '{YES,NO}' THEN ($2::numeric[])[1] ELSE 0 END,
+         q_no = CASE WHEN outcome_ids = '{YES,NO}' THEN ($2::numeric[])[2] ELSE 0 END,
+         probability = $3, collateral = collateral + $4::numeric, volume = volume + $5::numeric,
          trade_count = trade_count + 1, updated_at = now()
        WHERE id = $1`,
-      [id, change.qYes, change.qNo, change.probability, change.collateralDelta, change.volumeDelta],
+      [id, change.outcomeQ, change.probability, change.collateralDelta, change.volumeDelta],
     );
   }
 
@@ -247,6 +258,8 @@ export class MarketsRepository {
     if (filter.tag) where.push(`m.tags @> ARRAY[${param(filter.tag)}]::text[]`);
     if (filter.closesBefore) where.push(`m.closes_at < ${param(filter.closesBefore)}`);
     if (filter.closesAfter) where.push(`m.closes_at > ${param(filter.closesAfter)}`);
+    if (filter.outcomeCount !== undefined)
+      where.push(`cardinality(m.outcome_ids) = ${param(filter.outcomeCount)}::int`);
     return where;
   }
 }

@@ -23,10 +23,10 @@ import {
   MarketResponse,
   toMarketResponse,
 } from './dto/market.response';
-import { lmsrState, quoteBuy, quoteSell } from './lmsr';
+import { quoteOutcomeBuy, quoteOutcomeSell } from './market-outcomes';
 import { lmsrForRequest, MarketBook } from './market-book';
 import { MarketCache } from './market-cache';
-import { MarketRow, Outcome, visibleStatus } from './market.types';
+import { MarketRow, visibleStatus } from './market.types';
 import { MarketColumn, MarketsRepository } from './markets.repository';
 
 /** Columns each response field needs. */
@@ -36,7 +36,8 @@ const FIELD_COLUMNS: Record<MarketField, MarketColumn[]> = {
   description: ['description'],
   status: ['status', 'closesAt'],
   outcome: ['outcome'],
-  probability: ['probability'],
+  probability: ['probability', 'outcomeIds'],
+  outcomes: ['outcomeIds', 'outcomeLabels', 'outcomeQ', 'liquidity'],
   liquidity: ['liquidity'],
   volume: ['volume'],
   closesAt: ['closesAt'],
@@ -49,7 +50,7 @@ const FIELD_COLUMNS: Record<MarketField, MarketColumn[]> = {
 };
 
 export interface QuoteResponse {
-  outcome: Outcome;
+  outcome: string;
   amount?: string;
   shares: string;
   proceeds?: string;
@@ -97,6 +98,7 @@ export class MarketsService {
         tag: query.tag?.toLowerCase(),
         closesBefore: query.closesBefore,
         closesAfter: query.closesAfter,
+        outcomeCount: query.outcomeCount,
       },
       columns,
       sort: query.sort,
@@ -134,10 +136,9 @@ export class MarketsService {
     const market = await this.markets.findById(id);
     if (!market) throw new NotFoundError('Market', id);
     this.book.assertOpen(market);
-    const state = lmsrState(market);
     return lmsrForRequest((): QuoteResponse => {
       if (query.amount !== undefined) {
-        const buy = quoteBuy(state, query.outcome, query.amount);
+        const buy = quoteOutcomeBuy(market, query.outcome, query.amount);
         return {
           outcome: query.outcome,
           amount: buy.amount,
@@ -147,11 +148,11 @@ export class MarketsService {
           probabilityAfter: probability(buy.probabilityAfter),
         };
       }
-      const sell = quoteSell(state, query.outcome, query.sellShares!);
+      const sell = quoteOutcomeSell(market, query.outcome, query.sellShares!);
       return {
         outcome: query.outcome,
         shares: sell.shares,
-        proceeds: sell.proceeds,
+        proceeds: sell.amount,
         averagePrice: sell.averagePrice,
         probabilityBefore: probability(sell.probabilityBefore),
         probabilityAfter: probability(sell.probabilityAfter),

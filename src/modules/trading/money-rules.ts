@@ -4,7 +4,6 @@
  * (arithmetic in the comments) and is stated in docs/trading.md.
  */
 import { credits, Dec, Decimal } from '../../common/money/decimal';
-import { Outcome } from '../markets';
 
 /** Places of the CANCEL refund ratio (`markets.cancel_refund_ratio numeric(12, 10)`). */
 const RATIO_PLACES = 10;
@@ -17,14 +16,14 @@ export interface PositionTotals {
 }
 
 export interface SettledPosition extends PositionTotals {
-  outcome: Outcome;
+  outcome: string;
   /** Shares held, 6 places. */
   shares: string;
 }
 
 export interface ResolvedMarket {
   status: 'active' | 'resolved' | 'cancelled';
-  outcome: Outcome | null;
+  outcome: string | null;
   cancelRefundRatio: string | null;
 }
 

@@ -1,5 +1,5 @@
 import { credits, Dec, probability } from '../../common/money/decimal';
-import { lmsrState, MarketRow, quoteSell, visibleStatus } from '../markets';
+import { isBinary, MarketRow, quoteOutcomeSell, visibleStatus } from '../markets';
 import { MarketSummaryDto, PositionResponse } from './dto/trading.response';
 import { PositionRow } from './positions.repository';
 
@@ -8,7 +8,7 @@ export function toMarketSummary(market: MarketRow): MarketSummaryDto {
     id: market.id,
     name: market.name,
     status: visibleStatus(market.status, market.closesAt),
-    probability: probability(market.probability),
+    probability: isBinary(market) ? probability(market.probability) : null,
   };
 }
 
@@ -25,7 +25,7 @@ export function currentValue(position: PositionRow, market: MarketRow): string {
     return credits(net.times(market.cancelRefundRatio ?? 1));
   }
   if (held.isZero()) return '0.00';
-  return quoteSell(lmsrState(market), position.outcome, position.shares).proceeds;
+  return quoteOutcomeSell(market, position.outcome, position.shares).amount;
 }
 
 export function toPositionResponse(position: PositionRow, market: MarketRow): PositionResponse {

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
-import { Outcome } from '../markets';
 import type { PositionTotals } from './money-rules';
 
 export type PositionStatus = 'open' | 'closed' | 'settled';
@@ -11,7 +10,7 @@ export interface PositionRow {
   id: string;
   userId: string;
   marketId: string;
-  outcome: Outcome;
+  outcome: string;
   shares: string;
   invested: string;
   totalBought: string;
@@ -35,7 +34,7 @@ export class PositionsRepository {
   /** Adds bought shares to the user's position in this outcome, creating it if needed. */
   async addBuy(
     manager: EntityManager,
-    buy: { userId: string; marketId: string; outcome: Outcome; shares: string; amount: string },
+    buy: { userId: string; marketId: string; outcome: string; shares: string; amount: string },
   ): Promise<PositionRow> {
     return (await queryOne<PositionRow>(
       manager,

@@ -8,7 +8,8 @@ import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
-import { MarketBook } from '../markets';
+import { Dec, probabilityFixed } from '../../common/money/decimal';
+import { isBinary, MarketBook, MarketRow, outcomeIndex } from '../markets';
 import {
   HISTORY_INTERVALS,
   HistoryQueryDto,
@@ -24,13 +25,35 @@ import {
 } from './dto/trading.response';
 import { toPositionResponse } from './position-value';
 import { PositionsRepository } from './positions.repository';
-import { TradesRepository } from './trades.repository';
+import { CandleSeries, TradesRepository } from './trades.repository';
 
 const HISTORY_CACHE_MS = 5_000;
 
 function historyCacheKey(marketId: string, tradeCount: number, query: HistoryQueryDto): string {
   const bound = (date?: Date) => date?.toISOString() ?? '-';
-  return `cache:history:v1:${marketId}:${tradeCount}:${query.interval}:${bound(query.from)}:${bound(query.to)}`;
+  return `cache:history:v2:${marketId}:${tradeCount}:${query.interval}:${bound(query.from)}:${bound(query.to)}:${query.outcome ?? '-'}`;
+}
+
+/**
+ * Which probability the candles follow: on a binary market YES unless `outcome` says NO; on
+ * others `outcome` is required. An id the market does not have is a 400 naming its ids.
+ */
+function candleSeries(market: MarketRow, outcome: string | undefined): CandleSeries {
+  if (isBinary(market)) {
+    if (outcome === undefined) return { kind: 'YES' };
+    return outcomeIndex(market, outcome) === 0 ? { kind: 'YES' } : { kind: 'NO' };
+  }
+  if (outcome === undefined) {
+    const ids = market.outcomeIds.join(', ');
+    throw new ValidationFailedError(`outcome is required on this market: one of ${ids}.`, {
+      outcome: [`is required on a market with more than two outcomes: one of ${ids}`],
+    });
+  }
+  return {
+    kind: 'outcome',
+    index: outcomeIndex(market, outcome),
+    initial: probabilityFixed(new Dec(1).div(market.outcomeIds.length)),
+  };
 }
 
 /** Reads of positions, trades and price history. */
@@ -122,7 +145,9 @@ export class PositionsService {
     const key = historyCacheKey(marketId, market.tradeCount, query);
     const cached = await this.redis.get(key).catch(() => null);
     if (cached) return JSON.parse(cached) as CandleResponse[];
-    const candles = (await this.trades.candles(marketId, seconds, from, to)).map(toCandleResponse);
+    const candles = (
+      await this.trades.candles(marketId, seconds, from, to, candleSeries(market, query.outcome))
+    ).map(toCandleResponse);
     void this.redis
       .set(key, JSON.stringify(candles), 'PX', HISTORY_CACHE_MS)
       .catch(() => undefined);

@@ -4,13 +4,12 @@ import { TransactionRunner } from '../../database/transaction-runner';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
-import { MarketBook, MarketResponse } from '../markets';
+import { MarketBook, MarketResponse, outcomeIndex } from '../markets';
+import { CANCEL, Resolution } from '../../common/vocabulary';
 import { cancelRefundRatio } from './money-rules';
 import { PositionsRepository } from './positions.repository';
 import { SettlementProducer } from './settlement.producer';
 import { TradesRepository } from './trades.repository';
-
-export type Resolution = 'YES' | 'NO' | 'CANCEL';
 
 /**
  * Resolves a market: trading stops in the same transaction, then a settlement job pays it
@@ -41,10 +40,12 @@ export class ResolutionService {
       }
       if (locked.status !== 'active')
         throw new ConflictError(`The market is already ${locked.status}.`);
+      // 400 naming the market's ids for an id it does not have (another market's included).
+      if (resolution !== CANCEL) outcomeIndex(locked, resolution);
       // A CANCEL refunds net investments scaled by one ratio, so once others have traded it
       // can shift an accomplice's profit onto them: then it is a moderator's call.
       if (
-        resolution === 'CANCEL' &&
+        resolution === CANCEL &&
         !roleHas(user.role, 'delete') &&
         (await this.trades.hasTradesByOthers(manager, marketId, locked.creatorId))
       ) {
@@ -53,15 +54,15 @@ export class ResolutionService {
         );
       }
       const ratio =
-        resolution === 'CANCEL'
+        resolution === CANCEL
           ? cancelRefundRatio(
               locked.collateral,
               await this.positions.totalsOfMarket(manager, marketId),
             )
           : null;
       const resolved = await this.markets.resolve(manager, marketId, {
-        status: resolution === 'CANCEL' ? 'cancelled' : 'resolved',
-        outcome: resolution === 'CANCEL' ? null : resolution,
+        status: resolution === CANCEL ? 'cancelled' : 'resolved',
+        outcome: resolution === CANCEL ? null : resolution,
         cancelRefundRatio: ratio,
       });
       await this.outbox.add(manager, 'market.resolved', marketId, {

@@ -30,6 +30,12 @@ export class TradeEntity {
   @Column('numeric', { precision: 20, scale: 2 }) amount!: string;
   @Column('numeric', { precision: 7, scale: 6 }) probabilityBefore!: string;
   @Column('numeric', { precision: 7, scale: 6 }) probabilityAfter!: string;
+  /**
+   * Every outcome's probability after the trade, in the market's outcome order (what the
+   * candles of any outcome read); null on trades made before markets had outcomes.
+   */
+  @Column('numeric', { precision: 7, scale: 6, array: true, nullable: true })
+  probabilitiesAfter!: string[] | null;
   /** The creator's initialPosition buy, written by market creation. */
   @Column('boolean', { default: false }) initial!: boolean;
   /** clock_timestamp(): trades of one transaction keep their order. */

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
-import { Outcome } from '../markets';
 
 export interface TradeRow {
   id: string;
@@ -10,13 +9,17 @@ export interface TradeRow {
   userId: string;
   positionId: string;
   side: 'buy' | 'sell';
-  outcome: Outcome;
+  outcome: string;
   shares: string;
   amount: string;
   probabilityBefore: string;
   probabilityAfter: string;
   createdAt: Date;
 }
+
+/** Which price series candles follow: a binary market's YES or NO, or outcome #index (0-based). */
+export type CandleSeries =
+  { kind: 'YES' } | { kind: 'NO' } | { kind: 'outcome'; index: number; initial: string };
 
 export interface CandleRow {
   start: Date;
@@ -40,13 +43,13 @@ export class TradesRepository {
   /** `initial`: the creator's `initialPosition` buy, written by the market's create. */
   async insert(
     manager: EntityManager,
-    trade: Omit<TradeRow, 'id' | 'createdAt'> & { initial: boolean },
+    trade: Omit<TradeRow, 'id' | 'createdAt'> & { initial: boolean; probabilitiesAfter: string[] },
   ): Promise<TradeRow> {
     return (await queryOne<TradeRow>(
       manager,
       `INSERT INTO trades AS t (market_id, user_id, position_id, side, outcome, shares, amount,
-         probability_before, probability_after, initial)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${TRADE_COLUMNS}`,
+         probability_before, probability_after, initial, probabilities_after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${TRADE_COLUMNS}`,
       [
         trade.marketId,
         trade.userId,
@@ -58,6 +61,7 @@ export class TradesRepository {
         trade.probabilityBefore,
         trade.probabilityAfter,
         trade.initial,
+        trade.probabilitiesAfter,
       ],
     ))!;
   }
@@ -98,7 +102,15 @@ export class TradesRepository {
    * OHLC candles of the YES probability and volume, computed in SQL. `open` is the
    * probability before the bucket's first trade; buckets without trades are omitted.
    */
-  candles(marketId: string, intervalSeconds: number, from: Date, to: Date): Promise<CandleRow[]> {
+  candles(
+    marketId: string,
+    intervalSeconds: number,
+    from: Date,
+    to: Date,
+    series: CandleSeries = { kind: 'YES' },
+  ): Promise<CandleRow[]> {
+    if (series.kind !== 'YES')
+      return this.otherCandles(marketId, intervalSeconds, from, to, series);
     return queryRows<CandleRow>(
       this.db.manager,
       `SELECT start,
@@ -114,6 +126,50 @@ export class TradesRepository {
        ) bucketed
        GROUP BY start ORDER BY start`,
       [marketId, intervalSeconds, from, to],
+    );
+  }
+
+  /**
+   * Candles of a binary market's NO price (1 − YES), or of one outcome of another market:
+   * its price after each trade is `probabilities_after[i]`, and before it the previous
+   * trade's (the first trade starts from `initial`, 1/N), so every trade of the market
+   * counts, not only those of that outcome.
+   */
+  private otherCandles(
+    marketId: string,
+    intervalSeconds: number,
+    from: Date,
+    to: Date,
+    series: Exclude<CandleSeries, { kind: 'YES' }>,
+  ): Promise<CandleRow[]> {
+    const priced =
+      series.kind === 'NO'
+        ? `SELECT created_at, id, amount, 1 - probability_before AS before,
+                  1 - probability_after AS after
+           FROM trades WHERE market_id = $1 AND created_at >= $3 AND created_at < $4`
+        : `SELECT * FROM (
+             SELECT created_at, id, amount, probabilities_after[$5::int] AS after,
+                    coalesce(lag(probabilities_after[$5::int]) OVER (ORDER BY created_at, id),
+                             $6::numeric) AS before
+             FROM trades WHERE market_id = $1 AND created_at < $4
+           ) every_trade WHERE created_at >= $3`;
+    const params: unknown[] = [marketId, intervalSeconds, from, to];
+    if (series.kind === 'outcome') params.push(series.index + 1, series.initial);
+    return queryRows<CandleRow>(
+      this.db.manager,
+      `SELECT start,
+              (array_agg(before ORDER BY created_at, id))[1] AS open,
+              greatest(max(after), (array_agg(before ORDER BY created_at, id))[1]) AS high,
+              least(min(after), (array_agg(before ORDER BY created_at, id))[1]) AS low,
+              (array_agg(after ORDER BY created_at DESC, id DESC))[1] AS close,
+              sum(amount) AS volume
+       FROM (
+         SELECT date_bin(make_interval(secs => $2), created_at, TIMESTAMPTZ 'epoch') AS start,
+                before, after, amount, created_at, id
+         FROM (${priced}) priced
+       ) bucketed
+       GROUP BY start ORDER BY start`,
+      params,
     );
   }
 

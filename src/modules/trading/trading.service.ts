@@ -15,17 +15,17 @@ import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
 import {
   CreateMarketDto,
-  LmsrState,
   lmsrForRequest,
-  lmsrState,
   MarketBook,
   MarketResponse,
   MarketRow,
-  Outcome,
-  quoteBuy,
-  quoteSell,
-  storedProbability,
-  subsidyFor,
+  isBinary,
+  outcomesOf,
+  OutcomeQuote,
+  outcomeProbabilitiesFixed,
+  quoteOutcomeBuy,
+  quoteOutcomeSell,
+  subsidyForOutcomes,
 } from '../markets';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';
@@ -66,8 +66,11 @@ export class TradingService {
       { userId: user.id, key: idempotencyKey, operation: 'markets.create', input, status: 201 },
       async (manager) => {
         const liquidity = credits(input.liquidity ?? DEFAULT_LIQUIDITY);
-        const subsidy = subsidyFor(new Dec(liquidity));
+        const outcomes = outcomesOf(input);
+        const subsidy = subsidyForOutcomes(new Dec(liquidity), outcomes.ids.length);
         const market = await this.markets.open(manager, {
+          outcomeIds: outcomes.ids,
+          outcomeLabels: outcomes.labels,
           name: input.name.trim(),
           description: input.description ?? '',
           liquidity,
@@ -88,6 +91,7 @@ export class TradingService {
           liquidity,
           closesAt: market.closesAt.toISOString(),
           tags: market.tags,
+          outcomes: market.outcomeIds.map((id, i) => ({ id, label: market.outcomeLabels[i] })),
         });
         const opened = input.initialPosition
           ? (
@@ -155,14 +159,14 @@ export class TradingService {
         if (new Dec(selling).gt(position.shares) || new Dec(selling).isZero()) {
           throw new InsufficientSharesError(selling, position.shares);
         }
-        const quote = lmsrForRequest(() => quoteSell(lmsrState(market), position.outcome, selling));
-        // quote.proceeds is the 2-place amount the API reports and pays, so the bound
-        // compares exactly what the caller would receive.
-        if (input.minProceeds !== undefined && new Dec(quote.proceeds).lt(input.minProceeds)) {
+        const quote = lmsrForRequest(() => quoteOutcomeSell(market, position.outcome, selling));
+        // quote.amount (the proceeds) is the 2-place amount the API reports and pays, so the
+        // bound compares exactly what the caller would receive.
+        if (input.minProceeds !== undefined && new Dec(quote.amount).lt(input.minProceeds)) {
           throw new SlippageExceededError(
-            `The sale would pay ${quote.proceeds}, below minProceeds ${input.minProceeds}.`,
+            `The sale would pay ${quote.amount}, below minProceeds ${input.minProceeds}.`,
             {
-              proceeds: quote.proceeds,
+              proceeds: quote.amount,
               minProceeds: input.minProceeds,
             },
           );
@@ -170,16 +174,16 @@ export class TradingService {
         const removed = basisRemoved(position, selling);
         const updatedPosition = await this.positions.applySell(manager, position.id, {
           shares: selling,
-          proceeds: quote.proceeds,
+          proceeds: quote.amount,
           basisRemoved: removed,
-          realized: credits(new Dec(quote.proceeds).minus(removed)),
+          realized: credits(new Dec(quote.amount).minus(removed)),
         });
         return this.recordTrade(manager, user.id, market, {
           side: 'sell',
           outcome: position.outcome,
           shares: selling,
-          amount: quote.proceeds,
-          after: quote.after,
+          amount: quote.amount,
+          quote,
           position: updatedPosition,
           initial: false,
         }).then((executed) => executed.response);
@@ -225,7 +229,7 @@ export class TradingService {
     manager: EntityManager,
     userId: string,
     market: MarketRow & { lockedAt?: Date },
-    outcome: Outcome,
+    outcome: string,
     amount: string,
     maxProbability?: number,
     initial = false,
@@ -233,7 +237,7 @@ export class TradingService {
     // A market created in this transaction has no lock time; its trade's own database stamp
     // is checked against closesAt in recordTrade either way.
     this.markets.assertOpen(market, market.lockedAt);
-    const quote = lmsrForRequest(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
+    const quote = lmsrForRequest(() => quoteOutcomeBuy(market, outcome, credits(amount)));
     // The bound compares the 6-place value the API reports (a quote's probabilityAfter), not
     // the 50-digit price, so echoing a quote back is accepted while the price has not moved.
     const reportedAfter = probabilityFixed(quote.probabilityAfter);
@@ -255,7 +259,7 @@ export class TradingService {
       outcome,
       shares: quote.shares,
       amount: quote.amount,
-      after: quote.after,
+      quote,
       position,
       initial,
     });
@@ -268,16 +272,19 @@ export class TradingService {
     market: MarketRow,
     trade: {
       side: 'buy' | 'sell';
-      outcome: Outcome;
+      outcome: string;
       shares: string;
       amount: string;
-      after: LmsrState;
+      quote: OutcomeQuote;
       position: Awaited<ReturnType<PositionsRepository['addBuy']>>;
       /** The creator's initialPosition buy, made by the market's create. */
       initial: boolean;
     },
   ) {
-    const probabilityAfter = storedProbability(trade.after);
+    const probabilityAfter = trade.quote.storedProbabilityAfter;
+    const outcomeQ = trade.quote.outcomeQAfter;
+    const binary = isBinary(market);
+    const probabilities = outcomeProbabilitiesFixed({ ...market, outcomeQ });
     const row = await this.trades.insert(manager, {
       marketId: market.id,
       userId,
@@ -286,9 +293,13 @@ export class TradingService {
       outcome: trade.outcome,
       shares: trade.shares,
       amount: trade.amount,
-      probabilityBefore: market.probability,
-      probabilityAfter,
+      // Binary trades report the YES price, as they always have; others the traded outcome's.
+      probabilityBefore: binary
+        ? market.probability
+        : probabilityFixed(trade.quote.probabilityBefore),
+      probabilityAfter: binary ? probabilityAfter : probabilityFixed(trade.quote.probabilityAfter),
       initial: trade.initial,
+      probabilitiesAfter: probabilities,
     });
     // The database stamped the trade; if that stamp is not before closesAt the market had
     // closed by the database's clock (the lock-time check above can be stale by the time a
@@ -305,8 +316,7 @@ export class TradingService {
           referenceId: row.id,
         });
     await this.markets.applyTrade(manager, market.id, {
-      qYes: trade.after.qYes.toFixed(6),
-      qNo: trade.after.qNo.toFixed(6),
+      outcomeQ,
       probability: probabilityAfter,
       collateralDelta: trade.side === 'buy' ? trade.amount : `-${trade.amount}`,
       volumeDelta: trade.amount,
@@ -319,12 +329,13 @@ export class TradingService {
       shares: trade.shares,
       amount: trade.amount,
       probabilityBefore: row.probabilityBefore,
-      probabilityAfter,
+      probabilityAfter: row.probabilityAfter,
+      outcomes: market.outcomeIds.map((id, i) => ({ id, probability: probabilities[i] })),
     });
     const updated: MarketRow = {
       ...market,
-      qYes: trade.after.qYes.toFixed(6),
-      qNo: trade.after.qNo.toFixed(6),
+      outcomeQ,
+      ...(binary ? { qYes: outcomeQ[0], qNo: outcomeQ[1] } : {}),
       probability: probabilityAfter,
       volume: credits(new Dec(market.volume).plus(trade.amount)),
       collateral: credits(

@@ -3,16 +3,11 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsIn } from 'class-validator';
 import { Field, OnlyWhenPresent } from '../../../common/openapi/field.decorator';
 import { PageQueryDto } from '../../../common/pagination/pagination.dto';
-import {
-  MARKET_STATUSES,
-  MarketStatus,
-  OUTCOMES,
-  Outcome,
-  SORT_ORDERS,
-  SortOrder,
-} from '../../../common/vocabulary';
+import { MARKET_STATUSES, MarketStatus, SORT_ORDERS, SortOrder } from '../../../common/vocabulary';
 import { MARKET_SORTS, MarketSort } from '../markets.repository';
 import { MARKET_FIELDS, MarketField } from './market.response';
+import { OutcomeIdField } from './market-write.dto';
+import { MAX_OUTCOMES, MIN_OUTCOMES } from '../market-outcomes';
 
 export class MarketListQueryDto extends PageQueryDto {
   @Field.enum(MARKET_STATUSES, { optional: true, example: 'active' })
@@ -29,6 +24,15 @@ export class MarketListQueryDto extends PageQueryDto {
 
   @Field.date({ optional: true, description: 'Markets closing after this instant.' })
   closesAfter?: Date;
+
+  @Field.int({
+    min: MIN_OUTCOMES,
+    max: MAX_OUTCOMES,
+    optional: true,
+    example: 3,
+    description: 'Markets with exactly this many outcomes (2: binary and two-outcome markets).',
+  })
+  outcomeCount?: number;
 
   @Field.enum(MARKET_SORTS, { optional: true, default: 'createdAt' })
   sort: MarketSort = 'createdAt';
@@ -54,8 +58,8 @@ export class MarketListQueryDto extends PageQueryDto {
 }
 
 export class QuoteQueryDto {
-  @Field.enum(OUTCOMES, { example: 'YES' })
-  outcome!: Outcome;
+  @OutcomeIdField({ description: 'An outcome id of the market (`YES`/`NO` on a binary market).' })
+  outcome!: string;
 
   // Exactly one of amount and sellShares (the service refuses both or neither): the
   // document states it as a `oneOf` of the two (see ApiQuoteParameters).

@@ -1,7 +1,12 @@
 import { PartialType } from '@nestjs/swagger';
 import { Field } from '../../../common/openapi/field.decorator';
 import { relativeDateExample } from '../../../common/openapi/examples';
-import { OUTCOMES, Outcome } from '../../../common/vocabulary';
+import {
+  MAX_OUTCOMES,
+  MIN_OUTCOMES,
+  OUTCOME_ID_FORMAT,
+  OUTCOME_ID_PATTERN,
+} from '../market-outcomes';
 
 const TAG = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -46,9 +51,20 @@ export class MarketEditableDto {
   tags?: string[];
 }
 
+/** An outcome request field: an outcome id of the market (checked against it by the service). */
+export const OutcomeIdField = (options: { optional?: boolean; description?: string } = {}) =>
+  Field.text({
+    min: 2,
+    max: 8,
+    pattern: OUTCOME_ID_PATTERN,
+    patternMessage: `outcome must be an outcome id: ${OUTCOME_ID_FORMAT}`,
+    example: 'YES',
+    ...options,
+  });
+
 export class InitialPositionDto {
-  @Field.enum(OUTCOMES, { example: 'YES' })
-  outcome!: Outcome;
+  @OutcomeIdField({ description: 'YES or NO (binary markets only).' })
+  outcome!: string;
 
   @Field.decimal({
     places: 2,
@@ -60,6 +76,17 @@ export class InitialPositionDto {
   amount!: string;
 }
 
+export class OutcomeLabelDto {
+  @Field.text({
+    min: 1,
+    max: 60,
+    trim: true,
+    example: 'Ada Lovelace',
+    description: 'Stored trimmed; unique within the market, ignoring case.',
+  })
+  label!: string;
+}
+
 export class CreateMarketDto extends MarketEditableDto {
   @Field.decimal({
     places: 2,
@@ -67,9 +94,21 @@ export class CreateMarketDto extends MarketEditableDto {
     max: '1000000',
     example: '100',
     optional: true,
-    description: 'LMSR liquidity b (default 100). The creator pays b·ln 2 as subsidy.',
+    description:
+      'LMSR liquidity b (default 100). The creator pays b·ln N as subsidy (N outcomes; 2 for a binary market).',
   })
   liquidity?: string;
+
+  @Field.nestedList(OutcomeLabelDto, {
+    minItems: MIN_OUTCOMES,
+    maxItems: MAX_OUTCOMES,
+    optional: true,
+    example: [{ label: 'Ada Lovelace' }, { label: 'Grace Hopper' }, { label: 'Alan Turing' }],
+    description:
+      'A market with these outcomes (2–20, labels unique ignoring case), exactly one of which will win. ' +
+      'Absent: a binary YES/NO market. The server assigns each outcome an id.',
+  })
+  outcomes?: OutcomeLabelDto[];
 
   @Field.nested(InitialPositionDto, { optional: true })
   initialPosition?: InitialPositionDto;

@@ -1,12 +1,28 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { probability } from '../../../common/money/decimal';
-import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome } from '../../../common/vocabulary';
+import { MARKET_STATUSES, MarketStatus } from '../../../common/vocabulary';
+import { isBinary, OUTCOME_ID_FORMAT, OUTCOME_ID_PATTERN, outcomeViews } from '../market-outcomes';
 import { visibleStatus } from '../market.types';
 import { MarketRow } from '../market.types';
 
 export class CreatorDto {
   @ApiProperty({ format: 'uuid', example: '0b7d3c2a-5f1e-4b8a-9c6d-2e4f6a8b0c1d' }) id!: string;
   @ApiProperty({ example: 'Ada' }) displayName!: string;
+}
+
+export class OutcomeResponse {
+  @ApiProperty({
+    pattern: OUTCOME_ID_PATTERN.source,
+    example: 'k3m9x2qa',
+    description: `The outcome id: ${OUTCOME_ID_FORMAT}; stable for the market's life.`,
+  })
+  id!: string;
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 60 }) label!: string;
+  @ApiProperty({
+    example: 0.412345,
+    description: 'This outcome’s probability, 6 places; all of them sum to 1 within rounding',
+  })
+  probability!: number;
 }
 
 export class MarketResponse {
@@ -16,14 +32,29 @@ export class MarketResponse {
   description!: string;
   @ApiProperty({ enum: MARKET_STATUSES, example: 'active' }) status!: MarketStatus;
   @ApiProperty({
-    enum: [...OUTCOMES, null],
+    type: String,
+    pattern: OUTCOME_ID_PATTERN.source,
     nullable: true,
     example: null,
-    description: 'The winning outcome once resolved; null before, and after CANCEL',
+    description:
+      'The winning outcome id once resolved (`YES` or `NO` on a binary market); null before, and after CANCEL',
   })
-  outcome!: Outcome | null;
-  @ApiProperty({ example: 0.623451, description: 'Probability of YES, 6 places' })
-  probability!: number;
+  outcome!: string | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 0.623451,
+    description:
+      'Probability of YES, 6 places; null on a market with other outcomes (see `outcomes`)',
+  })
+  probability!: number | null;
+  @ApiProperty({
+    type: [OutcomeResponse],
+    minItems: 2,
+    maxItems: 20,
+    description: 'Every outcome with its probability (a binary market: `YES` and `NO`), in order',
+  })
+  outcomes!: OutcomeResponse[];
   @ApiProperty({ example: '100.00', description: 'LMSR liquidity parameter b' }) liquidity!: string;
   @ApiProperty({ example: '1520.35', description: 'Credits traded, buys and sells' })
   volume!: string;
@@ -47,6 +78,7 @@ export const MARKET_FIELDS = [
   'status',
   'outcome',
   'probability',
+  'outcomes',
   'liquidity',
   'volume',
   'closesAt',
@@ -74,7 +106,8 @@ export function toMarketResponse(
     status: () =>
       row.status && row.closesAt ? visibleStatus(row.status, row.closesAt) : undefined,
     outcome: () => row.outcome ?? null,
-    probability: () => probability(row.probability!),
+    probability: () => (isBinary(row as MarketRow) ? probability(row.probability!) : null),
+    outcomes: () => outcomeViews(row as MarketRow),
     liquidity: () => row.liquidity,
     volume: () => row.volume,
     closesAt: () => iso(row.closesAt),

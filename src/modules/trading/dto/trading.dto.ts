@@ -1,15 +1,10 @@
 import { Field } from '../../../common/openapi/field.decorator';
 import { CursorPageQueryDto } from '../../../common/pagination/pagination.dto';
 import { relativeDateExample } from '../../../common/openapi/examples';
-import {
-  OUTCOMES,
-  Outcome,
-  POSITION_STATUSES,
-  PositionStatus,
-  RESOLUTIONS,
-  Resolution,
-} from '../../../common/vocabulary';
+import { POSITION_STATUSES, PositionStatus, Resolution } from '../../../common/vocabulary';
 import { MarketResponse } from '../../markets/dto/market.response';
+import { OutcomeIdField } from '../../markets/dto/market-write.dto';
+import { OUTCOME_ID_FORMAT } from '../../markets/market-outcomes';
 import { ApiProperty } from '@nestjs/swagger';
 
 /** A buy: the market, the outcome, the credits to spend and an optional slippage bound. */
@@ -17,8 +12,8 @@ export class BuyDto {
   @Field.uuid({ example: '3f0b8f0e-4c1e-4d3b-9a59-2f7b0c1d9e21' })
   marketId!: string;
 
-  @Field.enum(OUTCOMES, { example: 'YES' })
-  outcome!: Outcome;
+  @OutcomeIdField({ description: 'An outcome id of the market (`YES`/`NO` on a binary market).' })
+  outcome!: string;
 
   @Field.decimal({
     places: 2,
@@ -72,7 +67,14 @@ export class PositionListQueryDto extends CursorPageQueryDto {
 }
 
 export class ResolveDto {
-  @Field.enum(RESOLUTIONS, { example: 'YES' })
+  @Field.text({
+    min: 2,
+    max: 8,
+    pattern: /^(CANCEL|YES|NO|[a-z0-9]{8})$/,
+    patternMessage: `outcome must be CANCEL or an outcome id: ${OUTCOME_ID_FORMAT}`,
+    example: 'YES',
+    description: 'The winning outcome id of the market, or `CANCEL` to refund everyone.',
+  })
   outcome!: Resolution;
 }
 
@@ -98,4 +100,11 @@ export class HistoryQueryDto {
 
   @Field.date({ optional: true, example: relativeDateExample(1), description: 'Default: now.' })
   to?: Date;
+
+  @OutcomeIdField({
+    optional: true,
+    description:
+      'Whose probability the candles follow: an outcome id of the market. Default `YES` on a binary market; required on others.',
+  })
+  outcome?: string;
 }

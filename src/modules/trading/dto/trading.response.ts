@@ -3,33 +3,45 @@ import { probability } from '../../../common/money/decimal';
 import {
   MARKET_STATUSES,
   MarketStatus,
-  OUTCOMES,
-  Outcome,
   POSITION_STATUSES,
   PositionStatus,
   TRADE_SIDES,
   TradeSide,
 } from '../../../common/vocabulary';
+import { OUTCOME_ID_PATTERN } from '../../markets';
 import { CandleRow, TradeRow } from '../trades.repository';
 
 export class MarketSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'Will the Zephyrian Senate pass the budget by 2027?' }) name!: string;
   @ApiProperty({ enum: MARKET_STATUSES, example: 'active' }) status!: MarketStatus;
-  @ApiProperty({ example: 0.548587, description: 'Probability of YES' }) probability!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 0.548587,
+    description: 'Probability of YES; null on a market with other outcomes',
+  })
+  probability!: number | null;
 }
 
 export class TradeResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) marketId!: string;
   @ApiProperty({ enum: TRADE_SIDES, example: 'buy' }) side!: TradeSide;
-  @ApiProperty({ enum: OUTCOMES, example: 'YES' }) outcome!: Outcome;
+  @ApiProperty({ pattern: OUTCOME_ID_PATTERN.source, example: 'YES', description: 'An outcome id' })
+  outcome!: string;
   @ApiProperty({ example: '19.504582' }) shares!: string;
   @ApiProperty({ example: '10.00', description: 'Credits paid (buy) or received (sell)' })
   amount!: string;
-  @ApiProperty({ example: 0.5, description: 'YES probability before the trade' })
+  @ApiProperty({
+    example: 0.5,
+    description: 'YES probability before the trade (other markets: the traded outcome’s)',
+  })
   probabilityBefore!: number;
-  @ApiProperty({ example: 0.548587, description: 'YES probability after the trade' })
+  @ApiProperty({
+    example: 0.548587,
+    description: 'YES probability after the trade (other markets: the traded outcome’s)',
+  })
   probabilityAfter!: number;
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
 }
@@ -52,7 +64,8 @@ export class PositionResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) marketId!: string;
   @ApiProperty({ type: MarketSummaryDto }) market!: MarketSummaryDto;
-  @ApiProperty({ enum: OUTCOMES, example: 'YES' }) outcome!: Outcome;
+  @ApiProperty({ pattern: OUTCOME_ID_PATTERN.source, example: 'YES', description: 'An outcome id' })
+  outcome!: string;
   @ApiProperty({ example: '19.504582' }) shares!: string;
   @ApiProperty({ example: '10.00', description: 'Cost basis of the shares still held' })
   invested!: string;
