@@ -32,17 +32,25 @@ export async function moneyViolations(t: TestApp): Promise<string[]> {
     t,
     `SELECT 'user' AS what, id FROM users WHERE balance < 0
      UNION ALL SELECT 'position', id FROM positions WHERE shares < 0
-     UNION ALL SELECT 'market', id FROM markets WHERE q_yes < 0 OR q_no < 0 OR collateral < 0`,
+     UNION ALL SELECT 'market', id FROM markets
+       WHERE q_yes < 0 OR q_no < 0 OR collateral < 0 OR 0 > ANY (outcome_q)`,
   );
   if (negative.length) violations.push(`negative values: ${JSON.stringify(negative)}`);
 
+  // Every outcome of every market (binary ones included): q = Σ shares held of it. Binary
+  // markets also keep q_yes/q_no, which the schema holds equal to outcome_q.
   const outstanding = await sql(
     t,
-    `SELECT m.id FROM markets m LEFT JOIN positions p ON p.market_id = m.id
-     GROUP BY m.id, m.q_yes, m.q_no, m.settled_at
-     HAVING m.settled_at IS NULL AND (
-       m.q_yes <> coalesce(sum(p.shares) FILTER (WHERE p.outcome = 'YES'), 0) OR
-       m.q_no <> coalesce(sum(p.shares) FILTER (WHERE p.outcome = 'NO'), 0))`,
+    `SELECT DISTINCT o.market_id AS id FROM (
+       SELECT m.id AS market_id, o.id AS outcome, o.q FROM markets m,
+         unnest(m.outcome_ids, m.outcome_q) AS o(id, q)
+       WHERE m.settled_at IS NULL) o
+     LEFT JOIN positions p ON p.market_id = o.market_id AND p.outcome = o.outcome
+     GROUP BY o.market_id, o.outcome, o.q
+     HAVING o.q <> coalesce(sum(p.shares), 0)
+     UNION
+     SELECT p.market_id FROM positions p JOIN markets m ON m.id = p.market_id
+     WHERE p.shares > 0 AND m.settled_at IS NULL AND NOT p.outcome = ANY (m.outcome_ids)`,
   );
   if (outstanding.length)
     violations.push(`q ≠ Σ position shares for markets ${JSON.stringify(outstanding)}`);
@@ -61,13 +69,15 @@ export async function moneyViolations(t: TestApp): Promise<string[]> {
   if (settledWithCollateral.length)
     violations.push(`settled markets with collateral: ${JSON.stringify(settledWithCollateral)}`);
 
-  // LMSR: collateral covers the worst-case payout of every unsettled market.
+  // LMSR: collateral covers the worst-case payout of every unsettled market: the largest q
+  // of any of its outcomes (N = 2: max(qYes, qNo)).
   const uncovered = await sql(
     t,
-    `SELECT id FROM markets WHERE status = 'active' AND collateral < greatest(q_yes, q_no) - 0.01`,
+    `SELECT id FROM markets m WHERE status = 'active'
+       AND collateral < (SELECT max(q) FROM unnest(m.outcome_q) AS q) - 0.01`,
   );
   if (uncovered.length)
-    violations.push(`collateral below max(qYes, qNo): ${JSON.stringify(uncovered)}`);
+    violations.push(`collateral below the largest outcome q: ${JSON.stringify(uncovered)}`);
   return violations;
 }
 
@@ -84,7 +94,7 @@ export async function moneySnapshot(t: TestApp) {
             (SELECT count(*) FROM positions)::int AS positions, (SELECT count(*) FROM markets)::int AS markets,
             (SELECT count(*) FROM outbox_events)::int AS events,
             (SELECT coalesce(sum(balance), 0)::text FROM users) AS balances,
-            (SELECT coalesce(string_agg(q_yes || '/' || q_no || '/' || collateral, ',' ORDER BY id), '') FROM markets) AS state`,
+            (SELECT coalesce(string_agg(outcome_q::text || '/' || collateral, ',' ORDER BY id), '') FROM markets) AS state`,
   );
   return row;
 }
