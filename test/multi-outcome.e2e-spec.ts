@@ -1,5 +1,5 @@
 import { buy, createMarket, inDays, sell } from './factories/markets';
-import { ADMIN_ENV, registerUser, TestUser } from './factories/users';
+import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
 import { api } from './support/api';
 import type { AnyMarketResponse, CandleResponse, QuoteResponse } from './support/api-types';
 import { expectError } from './support/errors';
@@ -290,14 +290,22 @@ describe('markets with more than two outcomes', () => {
     expect(settled.collateral).toBe('0.00');
   });
 
-  it('CANCEL refunds a multi-outcome market as today', async () => {
+  it('CANCEL refunds a multi-outcome market as today: net investments back, the creator the rest', async () => {
     const trader = await registerUser(t);
-    const market = (await createMulti(creator, { outcomes: CANDIDATES })).json().data;
-    const before = await balance(creator);
+    const owner = await registerUser(t);
+    const market = (await createMulti(owner, { outcomes: CANDIDATES })).json().data;
+    expect(await balance(owner)).toBe('890.13');
     await buy(t, trader, { marketId: market.id, outcome: market.outcomes[1].id, amount: '12.34' });
-    const moderatorless = await resolve(creator, market.id, 'CANCEL');
     // Someone else traded: only a moderator may cancel now.
-    expectError(moderatorless, 'CONFLICT');
-    expect(await balance(creator)).toBe(before);
+    const before = await moneySnapshot(t);
+    expectError(await resolve(owner, market.id, 'CANCEL'), 'CONFLICT');
+    expect(await moneySnapshot(t)).toEqual(before);
+    const moderator = await userWithRole(t, await loginAdmin(t), 'moderator');
+    const cancelled = await resolve(moderator, market.id, 'CANCEL');
+    expect(cancelled.statusCode).toBe(202);
+    expect(cancelled.json().data.market).toMatchObject({ status: 'cancelled', outcome: null });
+    await waitForSettled(market.id);
+    expect(await balance(trader)).toBe('1000.00');
+    expect(await balance(owner)).toBe('1000.00');
   });
 });
