@@ -14,7 +14,7 @@
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
 
-/** The job data of every `market-events` job (docs/queues.md, version 1). */
+/** The job data of every `market-events` job (docs/queues.md, versions 1 and 2). */
 export interface MarketEvent {
   version: number;
   type:
@@ -40,7 +40,17 @@ export interface ConsumerOptions {
   onEvent?: (event: MarketEvent) => Promise<void>;
 }
 
-const SUPPORTED_VERSION = 1;
+/**
+ * The payload versions this consumer understands, per type (docs/queues.md, "Versions"):
+ * version 2 of four types carries outcome ids of markets with more than two outcomes.
+ */
+const SUPPORTED_VERSIONS: Record<MarketEvent['type'], readonly number[]> = {
+  'market.created': [1, 2],
+  'market.updated': [1],
+  'trade.executed': [1, 2],
+  'market.resolved': [1, 2],
+  'market.settled': [1, 2],
+};
 
 async function logEvent(event: MarketEvent): Promise<void> {
   switch (event.type) {
@@ -72,8 +82,10 @@ export function startMarketEventsConsumer(options: ConsumerOptions) {
       const event = job.data;
       // A payload version this code does not know is not guessed at: the job fails for good
       // and waits in the failed list until the consumer is upgraded and retries it.
-      if (event.version !== SUPPORTED_VERSION) {
-        throw new UnrecoverableError(`unsupported market event version ${event.version}`);
+      if (!SUPPORTED_VERSIONS[event.type]?.includes(event.version)) {
+        throw new UnrecoverableError(
+          `unsupported market event version ${event.version} of ${event.type}`,
+        );
       }
       if (await redis.exists(seenKey(event.eventId))) return 'duplicate';
       // If this throws, BullMQ retries the job with the producer's backoff.

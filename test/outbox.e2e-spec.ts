@@ -4,7 +4,11 @@ import { startMarketEventsConsumer } from '../examples/market-events-consumer';
 import { EventRouting } from '../src/modules/events/event-routing';
 import { MarketEvent } from '../src/modules/events/market-event';
 import { OutboxRelayService } from '../src/modules/events/outbox-relay.service';
-import { OutboxService } from '../src/modules/events/outbox.service';
+import {
+  EVENT_VERSIONS,
+  type EventType,
+  OutboxService,
+} from '../src/modules/events/outbox.service';
 import { startWorker } from '../src/worker';
 import { buy, createMarket } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
@@ -149,7 +153,8 @@ describe('outbox relay to market-events', () => {
       expect(r.name).toBe(r.data.type);
       expect(r.id).toBe(r.data.eventId);
       expect(r.data).toMatchObject({
-        version: 1,
+        // Each type's current payload version (issue 16 raised four of them to 2).
+        version: EVENT_VERSIONS[rows[i].type as EventType],
         type: rows[i].type,
         marketId: market.id,
         eventId: rows[i].id,

@@ -1,6 +1,6 @@
-import { OUTCOMES } from '../../modules/markets';
+import { OUTCOME_ID_FORMAT, OUTCOME_ID_PATTERN, OUTCOMES } from '../../modules/markets';
 import { MARKET_EVENT_JOB_OPTIONS, type MarketEvent } from '../../modules/events/market-event';
-import { EVENT_VERSION, type EventType } from '../../modules/events/outbox.service';
+import { EVENT_VERSIONS, type EventType } from '../../modules/events/outbox.service';
 import { QUEUE_NAMES } from '../../queues/queue-names';
 import {
   type ChannelSpec,
@@ -61,9 +61,47 @@ export interface MarketSettledData {
   residual: string;
 }
 
+/* Version 2 (issue 16): outcome ids of any market, and every outcome where a market or a
+ * trade changes them. */
+export interface MarketCreatedDataV2 extends MarketCreatedData {
+  outcomes: { id: string; label: string }[];
+}
+
+export interface TradeExecutedDataV2 extends Omit<TradeExecutedData, 'outcome'> {
+  outcome: string;
+  outcomes: { id: string; probability: string }[];
+}
+
+export interface MarketResolvedDataV2 extends Omit<MarketResolvedData, 'resolution'> {
+  resolution: string;
+}
+
+export interface MarketSettledDataV2 extends Omit<MarketSettledData, 'outcome'> {
+  outcome: string | null;
+}
+
+const outcomeId: JsonSchema = {
+  type: 'string',
+  pattern: OUTCOME_ID_PATTERN.source,
+  description: `An outcome id of the market: ${OUTCOME_ID_FORMAT}.`,
+};
+
 const tags: JsonSchema = { type: 'array', items: { type: 'string' } };
 
-/** One entry per event type: a type added to EVENT_TYPES does not compile until described. */
+/** A later version of an event type's `data`, documented beside version 1. */
+interface LaterVersion {
+  version: number;
+  /** What changed since the version before. */
+  changes: string;
+  data: JsonSchema;
+  examples: MarketEvent[];
+}
+
+/**
+ * One entry per event type: a type added to EVENT_TYPES does not compile until described.
+ * `data`/`examples` are version 1; `later` the versions since (the last one is what the API
+ * writes now: EVENT_VERSIONS).
+ */
 const EVENTS: Record<
   EventType,
   {
@@ -72,6 +110,7 @@ const EVENTS: Record<
     description?: string;
     data: JsonSchema;
     examples: MarketEvent[];
+    later?: LaterVersion[];
   }
 > = {
   'market.created': {
@@ -104,6 +143,57 @@ const EVENTS: Record<
         eventId: '0c88bb33-271e-43ed-87b5-4349d9a7310b',
         seq: 1,
         occurredAt: '2026-11-22T21:06:43.184Z',
+      },
+    ],
+    later: [
+      {
+        version: 2,
+        changes: '`outcomes`: every outcome of the market, in order (a binary market: YES and NO).',
+        data: objectSchema<MarketCreatedDataV2>({
+          required: ['name', 'creatorId', 'liquidity', 'closesAt', 'tags', 'outcomes'],
+          properties: {
+            name: { type: 'string' },
+            creatorId: ref('Uuid'),
+            liquidity: ref('Credits'),
+            closesAt: ref('Timestamp'),
+            tags,
+            outcomes: {
+              type: 'array',
+              minItems: 2,
+              maxItems: 20,
+              items: {
+                type: 'object',
+                required: ['id', 'label'],
+                properties: {
+                  id: outcomeId,
+                  label: { type: 'string', minLength: 1, maxLength: 60 },
+                },
+              },
+            },
+          },
+        }),
+        examples: [
+          {
+            version: 2,
+            type: 'market.created',
+            marketId: 'c4e1f0a2-6b3d-4e8f-9a1c-2d3e4f5a6b7c',
+            data: {
+              name: 'Who wins the Zephyrian election?',
+              creatorId: 'b902be0d-1fea-434c-bb04-af9aaa7ae33b',
+              liquidity: '100.00',
+              closesAt: '2026-12-29T21:06:43.175Z',
+              tags: ['election'],
+              outcomes: [
+                { id: 'k3m9x2qa', label: 'Ada Lovelace' },
+                { id: 'p7h4w1zc', label: 'Grace Hopper' },
+                { id: 'b2n8r5te', label: 'Alan Turing' },
+              ],
+            } satisfies MarketCreatedDataV2,
+            eventId: '1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+            seq: 31,
+            occurredAt: '2026-12-01T21:06:43.184Z',
+          },
+        ],
       },
     ],
   },
@@ -212,6 +302,73 @@ const EVENTS: Record<
         occurredAt: '2026-11-22T21:06:43.191Z',
       },
     ],
+    later: [
+      {
+        version: 2,
+        changes:
+          '`outcome` is an outcome id of the market; `outcomes` gives every outcome’s probability ' +
+          'after the trade. `probabilityBefore`/`probabilityAfter` are of YES on a binary market, ' +
+          'of the traded outcome on others.',
+        data: objectSchema<TradeExecutedDataV2>({
+          required: [
+            'tradeId',
+            'userId',
+            'side',
+            'outcome',
+            'shares',
+            'amount',
+            'probabilityBefore',
+            'probabilityAfter',
+            'outcomes',
+          ],
+          properties: {
+            tradeId: ref('Uuid'),
+            userId: ref('Uuid'),
+            side: { type: 'string', enum: ['buy', 'sell'] },
+            outcome: outcomeId,
+            shares: ref('Shares'),
+            amount: ref('Credits'),
+            probabilityBefore: ref('Probability'),
+            probabilityAfter: ref('Probability'),
+            outcomes: {
+              type: 'array',
+              minItems: 2,
+              maxItems: 20,
+              items: {
+                type: 'object',
+                required: ['id', 'probability'],
+                properties: { id: outcomeId, probability: ref('Probability') },
+              },
+            },
+          },
+        }),
+        examples: [
+          {
+            version: 2,
+            type: 'trade.executed',
+            marketId: 'c4e1f0a2-6b3d-4e8f-9a1c-2d3e4f5a6b7c',
+            data: {
+              tradeId: '9e8d7c6b-5a49-4382-9160-5f4e3d2c1b0a',
+              userId: 'b902be0d-1fea-434c-bb04-af9aaa7ae33b',
+              side: 'buy',
+              outcome: 'k3m9x2qa',
+              shares: '108.050392',
+              amount: '50.00',
+              probabilityBefore: '0.333333',
+              probabilityAfter: '0.595646',
+              outcomes: [
+                { id: 'k3m9x2qa', probability: '0.595646' },
+                { id: 'p7h4w1zc', probability: '0.202177' },
+                { id: 'b2n8r5te', probability: '0.202177' },
+              ],
+            } satisfies TradeExecutedDataV2,
+            eventId: '3b4c5d6e-7f80-4912-a3b4-c5d6e7f80912',
+            seq: 32,
+            occurredAt: '2026-12-01T21:07:00.000Z',
+          },
+        ],
+      },
+    ],
   },
   'market.resolved': {
     title: 'Market resolved',
@@ -241,6 +398,35 @@ const EVENTS: Record<
         occurredAt: '2026-11-30T09:00:00.004Z',
       },
     ],
+    later: [
+      {
+        version: 2,
+        changes: '`resolution` is the winning outcome id of the market, or `CANCEL`.',
+        data: objectSchema<MarketResolvedDataV2>({
+          required: ['resolution', 'resolvedBy', 'resolvedAt'],
+          properties: {
+            resolution: { anyOf: [outcomeId, { type: 'string', const: 'CANCEL' }] },
+            resolvedBy: ref('Uuid'),
+            resolvedAt: ref('Timestamp'),
+          },
+        }),
+        examples: [
+          {
+            version: 2,
+            type: 'market.resolved',
+            marketId: 'c4e1f0a2-6b3d-4e8f-9a1c-2d3e4f5a6b7c',
+            data: {
+              resolution: 'p7h4w1zc',
+              resolvedBy: 'b902be0d-1fea-434c-bb04-af9aaa7ae33b',
+              resolvedAt: '2026-12-30T09:00:00.000Z',
+            } satisfies MarketResolvedDataV2,
+            eventId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
+            seq: 990,
+            occurredAt: '2026-12-30T09:00:00.004Z',
+          },
+        ],
+      },
+    ],
   },
   'market.settled': {
     title: 'Market settled',
@@ -267,6 +453,35 @@ const EVENTS: Record<
         occurredAt: '2026-11-30T09:00:01.310Z',
       },
     ],
+    later: [
+      {
+        version: 2,
+        changes: '`outcome` is the winning outcome id of the market (null after CANCEL).',
+        data: objectSchema<MarketSettledDataV2>({
+          required: ['status', 'outcome', 'residual'],
+          properties: {
+            status: { type: 'string', enum: ['resolved', 'cancelled'] },
+            outcome: { anyOf: [outcomeId, { type: 'null' }] },
+            residual: ref('Credits'),
+          },
+        }),
+        examples: [
+          {
+            version: 2,
+            type: 'market.settled',
+            marketId: 'c4e1f0a2-6b3d-4e8f-9a1c-2d3e4f5a6b7c',
+            data: {
+              status: 'resolved',
+              outcome: 'p7h4w1zc',
+              residual: '81.10',
+            } satisfies MarketSettledDataV2,
+            eventId: '6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e',
+            seq: 993,
+            occurredAt: '2026-12-30T09:00:01.310Z',
+          },
+        ],
+      },
+    ],
   },
 };
 
@@ -278,40 +493,73 @@ function pascalCase(type: string): string {
     .join('');
 }
 
+/** The whole job data of one version of an event type. */
+function versionPayload(type: EventType, version: number, data: JsonSchema, changes?: string) {
+  return objectSchema<MarketEvent>({
+    description:
+      `The job data of a \`${type}\` job, version ${version}.` +
+      (changes ? ` Changes from version ${version - 1}: ${changes}` : ''),
+    required: ['version', 'type', 'marketId', 'data', 'eventId', 'seq', 'occurredAt'],
+    properties: {
+      version: payloadVersion(version),
+      type: { type: 'string', const: type, description: 'The event type, also the job name.' },
+      marketId: { ...ref('Uuid'), description: 'The market the event is about.' },
+      data,
+      eventId: {
+        ...ref('Uuid'),
+        description:
+          'Unique, stable id of the event, the same on every re-delivery, and the BullMQ job id. Deduplicate on it.',
+      },
+      seq: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          "Position in the API's event log: larger means written later; not contiguous. Comparable between events of one market.",
+      },
+      occurredAt: { ...ref('Timestamp'), description: 'When the change was committed.' },
+    },
+  });
+}
+
+/**
+ * One message per event type (named as the job). A type with later versions has a payload of
+ * `oneOf` every version: the API writes the latest (EVENT_VERSIONS), and jobs and logged
+ * events written before still carry the older one.
+ */
 function eventMessage(type: EventType): MessageSpec {
   const event = EVENTS[type];
   const name = pascalCase(type);
+  const current = EVENT_VERSIONS[type];
+  const versions = [
+    { version: 1, data: event.data, examples: event.examples, changes: undefined },
+    ...(event.later ?? []),
+  ];
+  if (versions[versions.length - 1].version !== current) {
+    throw new Error(
+      `${type}: EVENT_VERSIONS says ${current}; the document describes up to ${versions.length}`,
+    );
+  }
+  const payloads = versions.map((v) => versionPayload(type, v.version, v.data, v.changes));
+  const examples = versions.flatMap((v) => v.examples);
   return {
-    id: `${name[0].toLowerCase()}${name.slice(1)}V${EVENT_VERSION}`,
+    id: `${name[0].toLowerCase()}${name.slice(1)}V${current}`,
     name: type,
     title: event.title,
     summary: event.summary,
     description: event.description,
-    payloadSchemaId: `${name}EventV${EVENT_VERSION}`,
-    payload: objectSchema<MarketEvent>({
-      description: `The job data of a \`${type}\` job (version ${EVENT_VERSION}).`,
-      required: ['version', 'type', 'marketId', 'data', 'eventId', 'seq', 'occurredAt'],
-      properties: {
-        version: payloadVersion(EVENT_VERSION),
-        type: { type: 'string', const: type, description: 'The event type, also the job name.' },
-        marketId: { ...ref('Uuid'), description: 'The market the event is about.' },
-        data: event.data,
-        eventId: {
-          ...ref('Uuid'),
-          description:
-            'Unique, stable id of the event, the same on every re-delivery, and the BullMQ job id. Deduplicate on it.',
-        },
-        seq: {
-          type: 'integer',
-          minimum: 1,
-          description:
-            "Position in the API's event log: larger means written later; not contiguous. Comparable between events of one market.",
-        },
-        occurredAt: { ...ref('Timestamp'), description: 'When the change was committed.' },
-      },
-    }),
-    examples: event.examples.map((example, index) => ({
-      name: event.examples.length > 1 ? `${type} (${index + 1})` : type,
+    payloadSchemaId: `${name}EventV${current}`,
+    payload:
+      payloads.length === 1
+        ? payloads[0]
+        : {
+            description: `Version ${current} (written now) or an earlier one (${versions
+              .slice(0, -1)
+              .map((v) => v.version)
+              .join(', ')}) from before; tell them apart by \`version\`.`,
+            oneOf: payloads,
+          },
+    examples: examples.map((example, index) => ({
+      name: examples.length > 1 ? `${type} (${index + 1}, v${example.version})` : type,
       summary: event.title,
       payload: example,
     })),

@@ -11,7 +11,7 @@ import { EventType } from './outbox.service';
  * by accident. `creatorId` is public on the market itself, so it may appear.
  */
 export const PUBLIC_FIELDS: Record<EventType, readonly string[]> = {
-  'market.created': ['name', 'creatorId', 'liquidity', 'closesAt', 'tags'],
+  'market.created': ['name', 'creatorId', 'liquidity', 'closesAt', 'tags', 'outcomes'],
   'market.updated': ['changed', 'name', 'closesAt', 'tags', 'deleted', 'refunded'],
   'trade.executed': [
     'tradeId',
@@ -21,6 +21,7 @@ export const PUBLIC_FIELDS: Record<EventType, readonly string[]> = {
     'amount',
     'probabilityBefore',
     'probabilityAfter',
+    'outcomes',
   ],
   'market.resolved': ['resolution', 'resolvedAt'],
   'market.settled': ['status', 'outcome', 'residual'],

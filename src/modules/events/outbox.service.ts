@@ -11,8 +11,19 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** The version of every event payload schema (docs/queues.md). */
-export const EVENT_VERSION = 1;
+/**
+ * The payload schema version each event type is written with (docs/queues.md, "Versions").
+ * Version 2 of four types came with markets of more than two outcomes (issue 16): outcome ids
+ * instead of YES/NO only, and `outcomes` on `market.created` and `trade.executed`. Events
+ * written before keep their version 1 in the log.
+ */
+export const EVENT_VERSIONS: Record<EventType, number> = {
+  'market.created': 2,
+  'market.updated': 1,
+  'trade.executed': 2,
+  'market.resolved': 2,
+  'market.settled': 2,
+};
 
 /**
  * Writes domain events to the outbox table inside the caller's transaction, so an event
@@ -29,7 +40,7 @@ export class OutboxService {
     data: Record<string, unknown>,
   ): Promise<void> {
     return this.outbox.insert(manager, marketId, {
-      version: EVENT_VERSION,
+      version: EVENT_VERSIONS[type],
       type,
       marketId,
       data,
