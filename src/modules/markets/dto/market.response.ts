@@ -52,6 +52,10 @@ export class MarketResponse {
     type: [OutcomeResponse],
     minItems: 2,
     maxItems: 20,
+    example: [
+      { id: 'YES', label: 'Yes', probability: 0.623451 },
+      { id: 'NO', label: 'No', probability: 0.376549 },
+    ],
     description: 'Every outcome with its probability (a binary market: `YES` and `NO`), in order',
   })
   outcomes!: OutcomeResponse[];
