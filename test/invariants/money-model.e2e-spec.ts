@@ -28,6 +28,10 @@ import { createTestApp, TestApp } from '../support/test-app';
  * - every position's shares are what its owner's last trade response said;
  * - winners of each settled market received exactly floor(shares, 2), losers nothing.
  *
+ * Markets are binary or have 3 to 12 outcomes (issue 16): an outcome is drawn as a number
+ * and read as the market's outcome id at that index, so the same scenario trades, resolves
+ * and checks both kinds.
+ *
  * Short by default (inside `npm test`); `npm run test:soak` (SOAK=1) runs ≥ 10,000
  * operations by 50 users on 20 markets per run. MODEL_SEED overrides the seed, MODEL_RUNS
  * the number of runs.
@@ -42,21 +46,36 @@ const SEED = Number(process.env.MODEL_SEED ?? 20_261_122);
 // ---- the scenario ------------------------------------------------------------------------
 
 type Outcome = 'YES' | 'NO';
+/** An outcome of a market by position: the market's outcome ids[pick % N]. */
+type OutcomePick = number;
+/** How many outcomes a created market has: null for a binary market (no `outcomes`). */
+type OutcomeCount = number | null;
 type Op =
-  | { kind: 'buy'; market: number; outcome: Outcome; amount: string | number; keyed: boolean }
-  | { kind: 'buyWithLimit'; market: number; outcome: Outcome; amount: string; max: number }
+  | { kind: 'buy'; market: number; outcome: OutcomePick; amount: string | number; keyed: boolean }
+  | { kind: 'buyWithLimit'; market: number; outcome: OutcomePick; amount: string; max: number }
   | { kind: 'sell'; pick: number; fraction: 'all' | 'half' | 'tooMany'; keyed: boolean }
   | { kind: 'sellOthers'; pick: number }
   | { kind: 'retry' }
   | { kind: 'reuse' }
-  | { kind: 'create'; liquidity: string; initial: { outcome: Outcome; amount: string } | null }
-  | { kind: 'resolve'; pick: number; outcome: 'YES' | 'NO' | 'CANCEL' }
+  | {
+      kind: 'create';
+      liquidity: string;
+      outcomes: OutcomeCount;
+      initial: { outcome: Outcome; amount: string } | null;
+    }
+  | { kind: 'resolve'; pick: number; outcome: OutcomePick | 'CANCEL' }
   | { kind: 'grant'; amount: string }
   | { kind: 'read'; what: 'market' | 'position' | 'ledger' | 'trades' | 'me'; pick: number };
 
 const cents = (min: number, max: number) =>
   fc.integer({ min, max }).map((c) => (c / 100).toFixed(2));
 const outcome = fc.constantFrom<Outcome>('YES', 'NO');
+const outcomePick = fc.nat({ max: 59 });
+// About one market in five has 3 to 12 outcomes, as the seed makes them.
+const outcomeCount: fc.Arbitrary<OutcomeCount> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.integer({ min: 3, max: 12 }) },
+);
 const pick = fc.nat({ max: 1_000 });
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -65,7 +84,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('buy' as const),
       market: pick,
-      outcome,
+      outcome: outcomePick,
       // Boundaries included: the smallest amount, more than anyone holds, a JSON number.
       amount: fc.oneof(
         { weight: 8, arbitrary: cents(1, 6_000) },
@@ -80,7 +99,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('buyWithLimit' as const),
       market: pick,
-      outcome,
+      outcome: outcomePick,
       amount: cents(100, 5_000),
       max: fc.double({ min: 0.05, max: 0.95, noNaN: true }).map((p) => Number(p.toFixed(4))),
     }),
@@ -102,6 +121,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('create' as const),
       liquidity: fc.constantFrom('10', '50', '100.00', '250.50', '1000'),
+      outcomes: outcomeCount,
       initial: fc.option(fc.record({ outcome, amount: cents(1, 2_000) }), { nil: null }),
     }),
   },
@@ -110,7 +130,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('resolve' as const),
       pick,
-      outcome: fc.constantFrom<'YES' | 'NO' | 'CANCEL'>('YES', 'NO', 'CANCEL'),
+      outcome: fc.oneof(outcomePick, outcomePick, fc.constant('CANCEL' as const)),
     }),
   },
   {
@@ -138,20 +158,20 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
     minLength: SIZE.users,
     maxLength: SIZE.users,
   }),
-  markets: fc.array(fc.constantFrom('10', '100', '500'), {
-    minLength: SIZE.markets,
-    maxLength: SIZE.markets,
-  }),
-  finally: fc.array(fc.constantFrom('YES' as const, 'NO' as const, 'CANCEL' as const, null), {
-    minLength: SIZE.markets,
-    maxLength: SIZE.markets,
-  }),
+  markets: fc.array(
+    fc.record({ liquidity: fc.constantFrom('10', '100', '500'), outcomes: outcomeCount }),
+    { minLength: SIZE.markets, maxLength: SIZE.markets },
+  ),
+  finally: fc.array(
+    fc.oneof(outcomePick, outcomePick, fc.constant('CANCEL' as const), fc.constant(null)),
+    { minLength: SIZE.markets, maxLength: SIZE.markets },
+  ),
 });
 interface Scenario {
   users: Op[][];
-  markets: string[];
+  markets: Array<{ liquidity: string; outcomes: OutcomeCount }>;
   /** After the users: how the admin resolves each of the run's markets (null: left open). */
-  finally: Array<'YES' | 'NO' | 'CANCEL' | null>;
+  finally: Array<OutcomePick | 'CANCEL' | null>;
 }
 
 // ---- the model ---------------------------------------------------------------------------
@@ -204,12 +224,17 @@ interface RunStats {
   statuses: Record<string, number>;
   replays: number;
   resolved: number;
+  /** Trades and resolutions on markets with more than two outcomes (the mix must be real). */
+  multiOutcomeTrades: number;
+  multiOutcomeResolved: number;
 }
 
 async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stats: RunStats) {
   const problems: string[] = [];
   const run = Math.random().toString(36).slice(2, 8);
-  const markets: Array<{ id: string; creator: number }> = [];
+  const markets: Array<{ id: string; creator: number; outcomeIds: string[] }> = [];
+  const outcomeOf = (market: { outcomeIds: string[] }, pick: OutcomePick | 'CANCEL') =>
+    pick === 'CANCEL' ? pick : market.outcomeIds[pick % market.outcomeIds.length];
   const resolved = new Set<string>();
   const positionOwners: Array<{ id: string; owner: number }> = [];
 
@@ -286,23 +311,37 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
           name: `Model market ${run} ${markets.length}`,
           closesAt: inDays(30),
           liquidity,
-          ...(initial.initial ? { initialPosition: initial.initial } : {}),
+          ...(initial.outcomes === null
+            ? initial.initial
+              ? { initialPosition: initial.initial }
+              : {}
+            : {
+                outcomes: Array.from({ length: initial.outcomes }, (_, i) => ({
+                  label: `Candidate ${i + 1}`,
+                })),
+              }),
         },
       },
       EXPECTED.create,
     );
     if (res.status !== 201) return;
-    markets.push({ id: res.body.data.id, creator: index });
+    const outcomeIds = (res.body.data.outcomes as Array<{ id: string }>).map((o) => o.id);
+    const expectedCount = initial.outcomes ?? 2;
+    if (outcomeIds.length !== expectedCount)
+      problems.push(`create: ${outcomeIds.length} outcomes, asked for ${expectedCount}`);
+    markets.push({ id: res.body.data.id, creator: index, outcomeIds });
     model.createdMarkets.push(res.body.data.id);
     const [{ subsidy }] = await sql(t, `SELECT subsidy FROM markets WHERE id = $1`, [
       res.body.data.id,
     ]);
-    // The creator pays at least the market maker's worst-case loss, b·ln 2, to the cent.
-    const worstLoss = new Dec(liquidity).times(Dec.ln(2)).toDecimalPlaces(2, Decimal.ROUND_UP);
+    // The creator pays at least the market maker's worst-case loss, b·ln N, to the cent.
+    const worstLoss = new Dec(liquidity)
+      .times(Dec.ln(expectedCount))
+      .toDecimalPlaces(2, Decimal.ROUND_UP);
     if (new Dec(subsidy).lt(worstLoss))
-      problems.push(`subsidy ${subsidy} < b·ln2 ${worstLoss.toFixed(2)}`);
+      problems.push(`subsidy ${subsidy} < b·ln${expectedCount} ${worstLoss.toFixed(2)}`);
     model.subsidies = model.subsidies.plus(subsidy);
-    if (initial.initial) {
+    if (initial.initial && initial.outcomes === null) {
       model.buys = model.buys.plus(initial.initial.amount);
       model.buyCount++;
     }
@@ -310,8 +349,8 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
 
   // The run's markets: opened by the first users (these are create operations too).
   await Promise.all(
-    scenario.markets.map((liquidity, i) =>
-      create(i % models.length, liquidity, { kind: 'create', liquidity, initial: null }),
+    scenario.markets.map(({ liquidity, outcomes }, i) =>
+      create(i % models.length, liquidity, { kind: 'create', liquidity, outcomes, initial: null }),
     ),
   );
   stats.operations += scenario.markets.length;
@@ -327,7 +366,7 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
         const market = marketAt(op.market);
         const payload: Record<string, unknown> = {
           marketId: market.id,
-          outcome: op.outcome,
+          outcome: outcomeOf(market, op.outcome),
           amount: op.amount,
           ...(op.kind === 'buyWithLimit' ? { maxProbability: op.max } : {}),
         };
@@ -457,13 +496,14 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
         // Mostly the user's own market; sometimes the admin resolves any market.
         const byAdmin = own.length === 0 || op.pick % 4 === 0;
         const marketId = byAdmin ? marketAt(op.pick).id : own[op.pick % own.length];
+        const market = markets.find((m) => m.id === marketId)!;
         const res = await send(
           label,
           {
             method: 'POST',
             url: `/api/markets/${marketId}/resolve`,
             headers: (byAdmin ? admin : model.user).auth,
-            payload: { outcome: op.outcome },
+            payload: { outcome: outcomeOf(market, op.outcome) },
           },
           EXPECTED.resolve,
         );
@@ -518,14 +558,14 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
   await Promise.all(
     scenario.finally.map(async (outcome, i) => {
       const market = markets[i];
-      if (!outcome || !market) return;
+      if (outcome === null || !market) return;
       const res = await send(
         `admin resolves market ${i}`,
         {
           method: 'POST',
           url: `/api/markets/${market.id}/resolve`,
           headers: admin.auth,
-          payload: { outcome },
+          payload: { outcome: outcomeOf(market, outcome) },
         },
         EXPECTED.resolve,
       );
@@ -539,6 +579,16 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
 
   // Settlement runs in the background (APP_ROLE=all: the worker is in process).
   stats.resolved += resolved.size;
+  const [mix] = await sql(
+    t,
+    `SELECT (SELECT count(*)::int FROM trades tr JOIN markets m ON m.id = tr.market_id
+              WHERE m.id = ANY($1::uuid[]) AND m.outcome_ids <> '{YES,NO}') AS trades,
+            (SELECT count(*)::int FROM markets m
+              WHERE m.id = ANY($2::uuid[]) AND m.outcome_ids <> '{YES,NO}') AS resolved`,
+    [markets.map((m) => m.id), [...resolved]],
+  );
+  stats.multiOutcomeTrades += mix.trades;
+  stats.multiOutcomeResolved += mix.resolved;
   const deadline = Date.now() + (SOAK ? 120_000 : 30_000);
   for (;;) {
     const [{ n }] = await sql(
@@ -625,7 +675,15 @@ describe('money model (fast-check, concurrent users over HTTP)', () => {
     `keeps every money invariant over ${SIZE.runs} runs of ${SIZE.users} users × ${SIZE.opsPerUser} operations`,
     async () => {
       const started = Date.now();
-      const stats: RunStats = { operations: 0, requests: 0, statuses: {}, replays: 0, resolved: 0 };
+      const stats: RunStats = {
+        operations: 0,
+        requests: 0,
+        statuses: {},
+        replays: 0,
+        resolved: 0,
+        multiOutcomeTrades: 0,
+        multiOutcomeResolved: 0,
+      };
       const found: string[] = [];
       // fc.check rather than fc.assert: a counterexample here is a 100 kB scenario, so the
       // report is the seed and path to replay it plus what went wrong.
@@ -653,6 +711,9 @@ describe('money model (fast-check, concurrent users over HTTP)', () => {
         details.failed ? String(details.errorInstance as Error) : undefined,
       ).toEqual({ failed: false, seed: SEED, path: null, found: [] });
       expect(stats.operations).toBeGreaterThanOrEqual(SIZE.runs * SIZE.users * SIZE.opsPerUser);
+      // Both kinds of market were traded and resolved.
+      expect(stats.multiOutcomeTrades).toBeGreaterThan(0);
+      expect(stats.multiOutcomeResolved).toBeGreaterThan(0);
     },
     SOAK ? 900_000 : 60_000,
   );
