@@ -8,17 +8,22 @@ import { dataSourceOptions } from '../database/data-source-options';
 import { ensureDatabase } from '../database/ensure-database';
 import { queryRows } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
+import { Dec } from '../common/money/decimal';
+import { multiSubsidyFor } from '../modules/markets/lmsr-n';
+import { subsidyFor } from '../modules/markets/lmsr';
 
 /**
  * `npm run seed -- --markets 200000 [--users 1000]`: fills the database with realistic,
  * money-consistent data for benchmarks and exploration. Each seed user is granted credits
  * (a `grant` ledger row); each market's subsidy is paid by its creator (a `subsidy` row),
- * exactly as the API would do it. Runs in SQL batches with a progress bar.
+ * exactly as the API would do it (b · ln N for N outcomes). About one market in five asks
+ * "who wins?" with 3 to 12 outcomes; the rest are yes/no. Runs in SQL batches with a
+ * progress bar.
  */
 const SEED_USAGE = `usage: npm run seed -- [--markets <n>] [--users <n>]
 
 Fills the database named by DATABASE_URL (.env) with money-consistent demo data: users with
-granted credits, markets whose subsidy their creator paid, and trades.
+granted credits, and markets (about 20 % with 3–12 outcomes) whose subsidy their creator paid.
 
 options:
   --markets <n>  markets to create (default 10000)
@@ -73,9 +78,45 @@ const TOPICS = [
   'space rocket launch orbit',
 ];
 const TAGS = ['politics', 'crypto', 'weather', 'sports', 'economy', 'science'];
+/** Multi-outcome markets: "Who wins …?" with 3 to 12 of these as outcomes. */
+const CONTESTS = [
+  'the Zephyrian presidential election',
+  'the Riverside derby',
+  'the world chess final',
+  'the Ostrava Open',
+  'the city marathon',
+  'the Lumen AI benchmark',
+];
+const CANDIDATES = [
+  'Ada Lovelace',
+  'Grace Hopper',
+  'Alan Turing',
+  'Katherine Johnson',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+  'Donald Knuth',
+  'Margaret Hamilton',
+  'Claude Shannon',
+  'Frances Allen',
+  'John von Neumann',
+  'Radia Perlman',
+];
+/** One market in MULTI_EVERY has 3 to 12 outcomes (about 20 %); the rest are binary. */
+const MULTI_EVERY = 5;
+const SEED_LIQUIDITY = '100';
 
 const sqlArray = (items: string[]) =>
   `ARRAY[${items.map((i) => `'${i.replace(/'/g, "''")}'`).join(',')}]::text[]`;
+
+/**
+ * The subsidy of a seeded market with n outcomes, as a SQL array read at [n] (1-based, so
+ * element n − 1 here; n = 1 never occurs).
+ */
+const SUBSIDIES = Array.from({ length: 12 }, (_, i) => {
+  const n = i + 1;
+  const b = new Dec(SEED_LIQUIDITY);
+  return n < 2 ? '0' : n === 2 ? subsidyFor(b) : multiSubsidyFor(b, n);
+});
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -137,36 +178,60 @@ async function main(): Promise<void> {
     const size = Math.min(batch, markets - start);
     await transactions.run(async (manager) => {
       // Names, texts and tags vary deterministically with g; created_at is spread over the
-      // past so sorting by it is meaningful; subsidy is 100·ln 2 rounded up = 69.32.
+      // past so sorting by it is meaningful. Every MULTI_EVERY-th market has n = 3 + (g /
+      // MULTI_EVERY) % 10 outcomes with random 8-character ids (md5 hex fits the id format);
+      // each market's subsidy is b · ln n rounded up, as the API charges it.
       await manager.query(
         `WITH src AS (
-           SELECT g, $2::uuid[] AS creators FROM generate_series($3::int, $3::int + $4::int - 1) g
+           SELECT g, $2::uuid[] AS creators,
+                  CASE WHEN g % ${MULTI_EVERY} = 0 THEN 3 + (g / ${MULTI_EVERY}) % 10 ELSE 2 END AS n
+           FROM generate_series($3::int, $3::int + $4::int - 1) g
+         ), shaped AS (
+           SELECT g, creators, n, ($5::numeric[])[n] AS subsidy,
+                  CASE WHEN n = 2 THEN '{YES,NO}'::text[] ELSE
+                    ARRAY(SELECT substr(md5(random()::text || g || '/' || i), 1, 8)
+                          FROM generate_series(1, n) i ORDER BY i) END AS outcome_ids,
+                  CASE WHEN n = 2 THEN '{Yes,No}'::text[] ELSE
+                    ARRAY(SELECT (${sqlArray(CANDIDATES)})[1 + (g + i) % ${CANDIDATES.length}]
+                          FROM generate_series(0, n - 1) i ORDER BY i) END AS outcome_labels
+           FROM src
          ), created AS (
-           INSERT INTO markets (name, description, liquidity, subsidy, collateral, tags, creator_id, closes_at, created_at, updated_at)
-           SELECT 'Will ' || (${sqlArray(ENTITIES)})[1 + g % ${ENTITIES.length}] || ' '
-                    || (${sqlArray(EVENTS)})[1 + (g / ${ENTITIES.length}) % ${EVENTS.length}] || ' by ' || (2027 + g % 4) || ' (#' || g || ')?',
-                  'Seeded market about ' || (${sqlArray(TOPICS)})[1 + g % ${TOPICS.length}] || '. Resolves YES if it happens as stated.',
-                  100, 69.32, 69.32,
+           INSERT INTO markets (name, description, liquidity, subsidy, collateral, tags, creator_id,
+             closes_at, created_at, updated_at, outcome_ids, outcome_labels, outcome_q)
+           SELECT CASE WHEN n = 2 THEN
+                    'Will ' || (${sqlArray(ENTITIES)})[1 + g % ${ENTITIES.length}] || ' '
+                    || (${sqlArray(EVENTS)})[1 + (g / ${ENTITIES.length}) % ${EVENTS.length}] || ' by ' || (2027 + g % 4) || ' (#' || g || ')?'
+                  ELSE
+                    'Who wins ' || (${sqlArray(CONTESTS)})[1 + g % ${CONTESTS.length}] || ' in ' || (2027 + g % 4) || ' (#' || g || ')?'
+                  END,
+                  'Seeded market about ' || (${sqlArray(TOPICS)})[1 + g % ${TOPICS.length}] || '. '
+                    || CASE WHEN n = 2 THEN 'Resolves YES if it happens as stated.'
+                       ELSE 'Resolves to the one outcome that wins.' END,
+                  ${SEED_LIQUIDITY}, subsidy, subsidy,
                   ARRAY[(${sqlArray(TAGS)})[1 + g % ${TAGS.length}]],
                   creators[1 + g % array_length(creators, 1)],
                   now() + make_interval(days => 1 + g % 365),
                   now() - make_interval(secs => ($1::int - g)),
-                  now()
-           FROM src
-           RETURNING id, creator_id
+                  now(),
+                  outcome_ids, outcome_labels, array_fill(0::numeric, ARRAY[n])
+           FROM shaped
+           -- An md5 prefix repeated within a market would be refused by no constraint but
+           -- would make two outcomes one id: such a (vanishingly rare) market is skipped.
+           WHERE (SELECT count(DISTINCT id) FROM unnest(outcome_ids) id) = n
+           RETURNING id, creator_id, subsidy
          ), paid AS (
-           SELECT creator_id, count(*) AS n FROM created GROUP BY creator_id
+           SELECT creator_id, sum(subsidy) AS total FROM created GROUP BY creator_id
          ), debited AS (
-           UPDATE users u SET balance = u.balance - 69.32 * paid.n FROM paid WHERE u.id = paid.creator_id
+           UPDATE users u SET balance = u.balance - paid.total FROM paid WHERE u.id = paid.creator_id
            RETURNING u.id, u.balance
          )
          INSERT INTO ledger_entries (user_id, kind, amount, balance_after, market_id)
-         SELECT c.creator_id, 'subsidy', -69.32,
-                d.balance + 69.32 * (count(*) OVER (PARTITION BY c.creator_id ORDER BY c.id
-                  ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),
+         SELECT c.creator_id, 'subsidy', -c.subsidy,
+                d.balance + coalesce(sum(c.subsidy) OVER (PARTITION BY c.creator_id ORDER BY c.id
+                  ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0),
                 c.id
          FROM created c JOIN debited d ON d.id = c.creator_id`,
-        [markets, creators, start, size],
+        [markets, creators, start, size, SUBSIDIES],
       );
     });
     bar.update(users + start + size);
