@@ -150,6 +150,11 @@ describe('search', () => {
         description: 'Any category, per the national hurricane centre.',
         status: 'active',
         probability: 0.5,
+        // Issue 16: search results show the market's outcomes.
+        outcomes: [
+          { id: 'YES', label: 'Yes', probability: 0.5 },
+          { id: 'NO', label: 'No', probability: 0.5 },
+        ],
         volume: '0.00',
         closesAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         tags: ['weather'],

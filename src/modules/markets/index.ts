@@ -40,4 +40,4 @@ export type { OutcomeQuote, OutcomeView } from './market-outcomes';
 export { lmsrState, priceOf, quoteBuy, quoteSell, storedProbability, subsidyFor } from './lmsr';
 export type { LmsrState } from './lmsr';
 export { CreateMarketDto } from './dto/market-write.dto';
-export { MarketResponse } from './dto/market.response';
+export { MarketResponse, OutcomeResponse } from './dto/market.response';

@@ -25,6 +25,10 @@ export interface SearchResultRow {
   volume: string;
   closesAt: Date;
   tags: string[];
+  outcomeIds: string[];
+  outcomeLabels: string[];
+  outcomeQ: string[];
+  liquidity: string;
 }
 
 /** `$n` is the wanted status or NULL for any. */
@@ -133,7 +137,8 @@ export class SearchRepository {
     return queryRows<SearchResultRow>(
       this.db.manager,
       `SELECT m.id, m.name, m.description, ${VISIBLE_STATUS_SQL} AS status, m.probability,
-              m.volume, m.closes_at AS "closesAt", m.tags
+              m.volume, m.closes_at AS "closesAt", m.tags, m.outcome_ids AS "outcomeIds",
+              m.outcome_labels AS "outcomeLabels", m.outcome_q::text[] AS "outcomeQ", m.liquidity
        FROM markets m WHERE m.id = ANY($1::uuid[])`,
       [ids],
     );

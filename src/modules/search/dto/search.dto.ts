@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Field } from '../../../common/openapi/field.decorator';
 import type { SearchHit } from '../search.service';
+import { isBinary, OutcomeResponse, outcomeViews } from '../../markets';
 import {
   MatchSource,
   SEARCH_MODES,
@@ -63,8 +64,22 @@ export class SearchResultResponse {
   description!: string;
   @ApiProperty({ enum: SEARCH_STATUSES, example: 'active' })
   status!: SearchStatus;
-  @ApiProperty({ example: 0.634512, description: 'Probability of YES, rounded to 6 places' })
-  probability!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 0.634512,
+    description: 'Probability of YES, rounded to 6 places; null on a market with other outcomes',
+  })
+  probability!: number | null;
+  @ApiProperty({
+    type: [OutcomeResponse],
+    example: [
+      { id: 'YES', label: 'Yes', probability: 0.634512 },
+      { id: 'NO', label: 'No', probability: 0.365488 },
+    ],
+    description: 'Every outcome with its probability (a binary market: `YES` and `NO`)',
+  })
+  outcomes!: OutcomeResponse[];
   @ApiProperty({ example: '1520.40', description: 'Credits traded: decimal string, 2 places' })
   volume!: string;
   @ApiProperty({ example: '2026-12-31T23:59:59.000Z' })
@@ -104,7 +119,8 @@ export function toSearchResultResponse(hit: SearchHit): SearchResultResponse {
     name: row.name,
     description: row.description,
     status: row.status,
-    probability: round6(Number(row.probability)),
+    probability: isBinary(row) ? round6(Number(row.probability)) : null,
+    outcomes: outcomeViews(row),
     volume: row.volume,
     closesAt: row.closesAt.toISOString(),
     tags: row.tags,
