@@ -202,17 +202,36 @@ describe('stream messages validate against the AsyncAPI document', () => {
     expect(deletion.statusCode).toBe(204);
 
     const types = (client: SseClient) => client.events.map((m) => m.event);
-    await until(() => {
+    // Every client has every logged event once settlement and deletion are in the log (their
+    // private events are written in the same transaction): compared with the log's counts.
+    const start = (client: WsClient, channel: string) =>
+      client.of('subscribed').find((m) => m.channel === channel).seq;
+    await until(async () => {
       expect(new Set(types(publicSse))).toEqual(new Set(EVENT_TYPES));
       expect(publicSse.events.some((m) => m.data.data.deleted === true)).toBe(true);
-      expect(types(traderSse)).toContain('position.settled');
-      expect(types(creatorSse)).toContain('position.settled');
-      // The deletion refunds the creator's subsidy.
-      expect(creatorSse.events.some((m) => m.data.data.kind === 'refund')).toBe(true);
-      expect(traderWs.events('markets')).toHaveLength(publicSse.events.length);
-      expect(traderWs.events('me')).toHaveLength(traderSse.events.length);
-      expect(creatorWs.events('me')).toHaveLength(creatorSse.events.length);
+      const [logged] = await t.db.query(
+        `SELECT (SELECT count(*) FROM event_log WHERE seq > $1)::int AS "public",
+                (SELECT count(*) FROM user_event_log WHERE user_id = $2 AND seq > $3)::int AS trader,
+                (SELECT count(*) FROM user_event_log WHERE user_id = $4 AND seq > $5)::int AS creator`,
+        [
+          start(traderWs, 'markets'),
+          trader.id,
+          start(traderWs, 'me'),
+          creator.id,
+          start(creatorWs, 'me'),
+        ],
+      );
+      expect(publicSse.events).toHaveLength(logged.public);
+      expect(traderWs.events('markets')).toHaveLength(logged.public);
+      expect(traderSse.events).toHaveLength(logged.trader);
+      expect(traderWs.events('me')).toHaveLength(logged.trader);
+      expect(creatorSse.events).toHaveLength(logged.creator);
+      expect(creatorWs.events('me')).toHaveLength(logged.creator);
     });
+    expect(types(traderSse)).toContain('position.settled');
+    expect(types(creatorSse)).toContain('position.settled');
+    // The deletion refunds the creator's subsidy.
+    expect(creatorSse.events.some((m) => m.data.data.kind === 'refund')).toBe(true);
     expect(new Set([...types(traderSse), ...types(creatorSse)])).toEqual(
       new Set(PRIVATE_EVENT_TYPES),
     );
