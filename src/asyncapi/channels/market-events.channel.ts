@@ -340,3 +340,9 @@ export const MARKET_EVENTS_CHANNEL: ChannelSpec = {
   ],
   extensions: bullmqChannelExtension(QUEUE_NAMES.marketEvents, MARKET_EVENT_JOB_OPTIONS),
 };
+
+/**
+ * Each event type's `data` schema and examples, for the stream channels: a stream event's
+ * `data` is this `data` (private streams) or its PUBLIC_FIELDS (public ones).
+ */
+export const MARKET_EVENT_DOCS = EVENTS;
