@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -89,10 +88,12 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  // Security headers on every response. The CSP is what Swagger UI at /docs needs: its
-  // scripts are files of this origin, its styles partly inline, its icons data: URIs. TLS is
-  // the proxy's job, so no upgrade-insecure-requests (it would break /docs over plain HTTP).
-  void app.register(helmet, {
+  // Security headers on every response (helmet's set, built by Nest once at start-up and
+  // written by one request hook, rather than helmet re-serializing its CSP per request).
+  // The CSP is what Swagger UI at /docs needs: its scripts are files of this origin, its
+  // styles partly inline, its icons data: URIs. TLS is the proxy's job, so no
+  // upgrade-insecure-requests (it would break /docs over plain HTTP).
+  app.useSecurityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -108,7 +109,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
         frameAncestors: ["'none'"],
       },
     },
-    frameguard: { action: 'deny' },
+    xFrameOptions: { action: 'deny' },
   });
   // CORS only for the origins the operator lists (CORS_ORIGINS); none: no CORS headers.
   if (config.http.corsOrigins.length > 0) {
