@@ -11,6 +11,7 @@ import { answerClientError } from './common/http/client-error';
 import { requestIdFor } from './common/http/request-id';
 import { setupOpenApi } from './common/openapi/openapi-document';
 import { fastifyLogging } from './common/logging/logger.options';
+import { enterRequestLogContext } from './common/logging/request-log-context';
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import { mountMetricsRoute } from './metrics/metrics-route';
@@ -28,8 +29,11 @@ const httpLogger = new NestLogger('Http');
 export function fastifyOptions(
   config: AppConfig,
   logDestination?: pino.DestinationStream,
-): FastifyServerOptions {
+): FastifyServerOptions & { skipMiddie: boolean } {
   return {
+    // No Nest middleware is used (the logging context is entered by a Fastify hook, see
+    // enterRequestLogContext), so @fastify/middie stays out of every request's path.
+    skipMiddie: true,
     ...fastifyLogging(config, logDestination),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
@@ -60,6 +64,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   app.enableShutdownHooks([], { useProcessExit: true });
 
   const fastify = app.getHttpAdapter().getInstance();
+  enterRequestLogContext(fastify);
   const metrics = app.get(MetricsService);
   let closing = false;
   fastify.addHook('preClose', async () => {
