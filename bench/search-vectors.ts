@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
+import { TransactionRunner } from '../src/database/transaction-runner';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { OpenAiEmbeddingsProvider } from '../src/modules/search/embeddings/openai-embeddings.provider';
 import { MarketEmbeddingsRepository } from '../src/modules/search/market-embeddings.repository';
@@ -177,7 +178,7 @@ async function benchmark(markets: number): Promise<void> {
     const pull = await time(RUNS * 4, () => memoryIndex.sync());
     console.log(`  delta pull alone (no changes):             ${ms(pull)}`);
 
-    const search = new SearchRepository(db);
+    const search = new SearchRepository(db, TransactionRunner.standalone(db));
     for (const query of ['bitcon', 'zephirian council', 'bitcon question']) {
       const keyword = await time(RUNS * 2, () =>
         search.keywordMatches({

@@ -19,7 +19,7 @@ import { SearchModule } from './modules/search/search.module';
 import { UsersModule } from './modules/users/users.module';
 import { EventsModule } from './modules/events/events.module';
 import { LiveEventsModule } from './modules/events/live-events.module';
-import { IdempotencyModule } from './modules/idempotency/idempotency.module';
+import { TransactionsModule } from './database/transactions.module';
 import { MarketsModule } from './modules/markets/markets.module';
 import { TradingModule } from './modules/trading/trading.module';
 import { QueuesModule } from './queues/queues.module';
@@ -37,7 +37,10 @@ export function coreImports(config: AppConfig) {
     QueuesModule,
     MetricsModule,
     EventsModule,
-    IdempotencyModule,
+    TransactionsModule,
+    // Sign-in attempts are limited by AuthService itself, so whatever runs it (the admin CLI
+    // too) needs the limiter.
+    ThrottlingModule,
   ];
 }
 
@@ -49,7 +52,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...coreImports(config),
-        ThrottlingModule,
         HealthModule,
         UsersModule,
         AuthModule,

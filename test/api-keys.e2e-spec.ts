@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { randomUUID } from 'node:crypto';
 import { count, sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
@@ -50,14 +51,14 @@ describe('API keys', () => {
     it('refuses an admin-scoped key to a non-admin with 403, and anonymous callers with 401', async () => {
       const mod = await userWithRole(t, root, 'moderator');
       const res = await createKey(mod, { name: 'k', scopes: ['admin'] });
-      expect(res.statusCode).toBe(403);
+      expectError(res, 'FORBIDDEN');
       expect(await count(t, 'api_keys', 'user_id = $1', [mod.id])).toBe(0);
       const anonymous = await t.request({
         method: 'POST',
         url: '/api/me/api-keys',
         payload: { name: 'k', scopes: ['read'] },
       });
-      expect(anonymous.statusCode).toBe(401);
+      expectError(anonymous, 'UNAUTHORIZED');
     });
 
     it('shows the key once: a prefix tells it from a JWT, only a keyed hash is stored', async () => {
@@ -138,7 +139,7 @@ describe('API keys', () => {
     it('refuses two credentials at once', async () => {
       const user = await registerUser(t);
       const { key } = await keyOf(user, ['read']);
-      expect((await me({ ...user.auth, ...header(key) })).statusCode).toBe(401);
+      expectError(await me({ ...user.auth, ...header(key) }), 'UNAUTHORIZED');
     });
 
     it('records lastUsedAt without a write on every request', async () => {
@@ -257,8 +258,8 @@ describe('API keys', () => {
         headers: user.auth,
       });
       expect(revoked.statusCode).toBe(204);
-      expect((await me(header(key))).statusCode).toBe(401);
-      expect((await me(bearer(key))).statusCode).toBe(401);
+      expectError(await me(header(key)), 'UNAUTHORIZED');
+      expectError(await me(bearer(key)), 'UNAUTHORIZED');
       const list = await t.request({ method: 'GET', url: '/api/me/api-keys', headers: user.auth });
       expect(list.json().data).toHaveLength(0);
     });
@@ -269,7 +270,7 @@ describe('API keys', () => {
       await sql(t, `UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
         id,
       ]);
-      expect((await me(header(key))).statusCode).toBe(401);
+      expectError(await me(header(key)), 'UNAUTHORIZED');
     });
 
     it("refuses an admin key at once when its owner is demoted; the owner's read key still works", async () => {
@@ -286,10 +287,10 @@ describe('API keys', () => {
         payload: { role: 'user' },
       });
       expect(demote.statusCode).toBe(200);
-      expect((await users(adminKey.key)).statusCode).toBe(401);
-      expect((await me(header(adminKey.key))).statusCode).toBe(401);
+      expectError(await users(adminKey.key), 'UNAUTHORIZED');
+      expectError(await me(header(adminKey.key)), 'UNAUTHORIZED');
       expect((await me(header(readKey.key))).statusCode).toBe(200);
-      expect((await users(readKey.key)).statusCode).toBe(403);
+      expectError(await users(readKey.key), 'FORBIDDEN');
     });
 
     it("refuses to revoke another user's key (404) and leaves it working", async () => {
@@ -340,7 +341,7 @@ describe('API key rate limits', () => {
     expect((await create()).statusCode).toBe(201);
     expect((await create()).statusCode).toBe(201);
     const limited = await create();
-    expect(limited.statusCode).toBe(429);
+    expectError(limited, 'RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(await count(t, 'api_keys', 'user_id = $1', [user.id])).toBe(2);
   });
@@ -365,7 +366,7 @@ describe('API key rate limits', () => {
     expect(first.headers['x-ratelimit-remaining']).toBe('2');
     for (let i = 0; i < 2; i++) expect((await read(keys[0])).statusCode).toBe(200);
     const limited = await read(keys[0]);
-    expect(limited.statusCode).toBe(429);
+    expectError(limited, 'RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await read(keys[1])).statusCode).toBe(200);
   });

@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { accessClaims, signJwt } from './support/jwt';
 import { count, sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
@@ -67,7 +68,7 @@ describe('auth freshness', () => {
     const mod = await userWithRole(t, root, 'moderator');
     expect((await setRole(root, mod.id, 'user')).statusCode).toBe(200);
     const res = await refresh(mod.refreshToken);
-    expect(res.statusCode).toBe(401);
+    expectError(res, 'UNAUTHORIZED');
     const rows = await sql(t, `SELECT revoked_at FROM refresh_tokens WHERE user_id = $1`, [mod.id]);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.revoked_at !== null)).toBe(true);
@@ -84,14 +85,14 @@ describe('auth freshness', () => {
       url: `/api/markets/${market.id}`,
       headers: mod.auth,
     });
-    expect(res.statusCode).toBe(401);
+    expectError(res, 'UNAUTHORIZED');
     expect(await count(t, 'markets', 'id = $1', [market.id])).toBe(1);
   });
 
   it('judges a promoted user by the new role after signing in again, not by the old token', async () => {
     const user = await registerUser(t);
     expect((await setRole(root, user.id, 'moderator')).statusCode).toBe(200);
-    expect((await me(user.auth.authorization)).statusCode).toBe(401);
+    expectError(await me(user.auth.authorization), 'UNAUTHORIZED');
     const again = await t.request({
       method: 'POST',
       url: '/api/auth/login',
@@ -114,9 +115,9 @@ describe('auth freshness', () => {
     await sql(t, `DELETE FROM users WHERE id = $1`, [user.id]);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const res = await me(user.auth.authorization);
-    expect(res.statusCode).toBe(401);
+    expectError(res, 'UNAUTHORIZED');
     expect(res.json().error.message).toMatch(/no longer exists/);
-    expect((await refresh(user.refreshToken)).statusCode).toBe(401);
+    expectError(await refresh(user.refreshToken), 'UNAUTHORIZED');
   });
 
   it("refuses a deleted owner's API key", async () => {
@@ -130,7 +131,7 @@ describe('auth freshness', () => {
     const key: string = created.json().data.key;
     expect((await me(`Bearer ${key}`)).statusCode).toBe(200);
     await sql(t, `DELETE FROM users WHERE id = $1`, [user.id]);
-    expect((await me(`Bearer ${key}`)).statusCode).toBe(401);
+    expectError(await me(`Bearer ${key}`), 'UNAUTHORIZED');
   });
 
   it('refuses the access token of a signed-out session on the next request', async () => {
@@ -141,7 +142,7 @@ describe('auth freshness', () => {
       payload: { refreshToken: user.refreshToken },
     });
     expect(out.statusCode).toBe(204);
-    expect((await me(user.auth.authorization)).statusCode).toBe(401);
+    expectError(await me(user.auth.authorization), 'UNAUTHORIZED');
   });
 
   describe('required claims', () => {
@@ -175,7 +176,7 @@ describe('auth freshness', () => {
       ['an unknown user', { sub: '00000000-0000-4000-8000-000000000000' }],
     ])('refuses a token with %s', async (_label, overrides) => {
       const res = await me(`Bearer ${signJwt(claimsOf(overrides), t.config.auth.jwtSecret)}`);
-      expect(res.statusCode).toBe(401);
+      expectError(res, 'UNAUTHORIZED');
     });
 
     it('takes the role from the account, never from the token', async () => {
@@ -185,7 +186,7 @@ describe('auth freshness', () => {
         url: '/api/users',
         headers: { authorization: `Bearer ${token}` },
       });
-      expect(res.statusCode).toBe(403);
+      expectError(res, 'FORBIDDEN');
     });
   });
 });

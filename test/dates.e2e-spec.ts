@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { createMarket, inDays } from './factories/markets';
 import { TestUser, registerUser } from './factories/users';
 import { count } from './support/sql';
@@ -64,7 +65,7 @@ describe('dates in queries and bodies', () => {
       headers: owner.auth,
       payload: { name: 'Will dates hold?', closesAt: date },
     });
-    expect(created.statusCode).toBe(400);
+    expectError(created, 'VALIDATION_FAILED');
     expect(created.json().error.details).toHaveProperty('closesAt');
     const edited = await t.request({
       method: 'PATCH',
@@ -72,7 +73,7 @@ describe('dates in queries and bodies', () => {
       headers: owner.auth,
       payload: { closesAt: date },
     });
-    expect(edited.statusCode).toBe(400);
+    expectError(edited, 'VALIDATION_FAILED');
     expect(await count(t, 'markets')).toBe(before);
   });
 

@@ -1,8 +1,9 @@
+import { expectError } from './support/errors';
 import { Controller, Get, Module } from '@nestjs/common';
 import { AddressInfo, connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { freePort, PrivateRedis } from './support/private-redis';
+import { createTestAppOnPrivateRedis, freePort, PrivateRedis } from './support/private-redis';
 import { createTestApp, TestApp } from './support/test-app';
 
 /**
@@ -37,7 +38,7 @@ function parseRawResponse(raw: string) {
   return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(rest.join('')) };
 }
 
-function expectEnvelope(body: any, code: string, requestId: string) {
+function expectEnvelope(body: unknown, code: string, requestId: string) {
   expect(body).toMatchObject({
     success: false,
     error: { code, message: expect.any(String) },
@@ -155,9 +156,9 @@ describe('requests the HTTP parser refuses, and clients that hang up', () => {
 
   it('keeps values bound to SQL out of error logs, in the 500 and the 409 alike', async () => {
     const failed = await t.request({ method: 'GET', url: '/api/sql-probe/bad-cast' });
-    expect(failed.statusCode).toBe(500);
+    expectError(failed, 'INTERNAL_ERROR');
     const conflict = await t.request({ method: 'GET', url: '/api/sql-probe/duplicate' });
-    expect(conflict.statusCode).toBe(409);
+    expectError(conflict, 'CONFLICT');
     const errorLines = logs.records().filter((r) => r.err);
     expect(errorLines.length).toBeGreaterThan(0);
     const all = logs.lines.join('\n');
@@ -176,20 +177,17 @@ describe('requests the HTTP parser refuses, and clients that hang up', () => {
 describe('readiness names the dependency that is down, nothing more', () => {
   let redis: PrivateRedis;
   let t: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    ({ t, redis, close } = await createTestAppOnPrivateRedis());
   });
-  afterAll(async () => {
-    await t.close();
-    await redis.stop();
-  });
+  afterAll(() => close());
 
   it('says "redis" is down, not its host, port or driver message', async () => {
     await redis.stop();
     const res = await t.request({ method: 'GET', url: '/api/health/ready' });
-    expect(res.statusCode).toBe(503);
+    expectError(res, 'SERVICE_UNAVAILABLE');
     const body = res.json();
     expect(body.error).toEqual({
       code: 'SERVICE_UNAVAILABLE',
@@ -253,7 +251,7 @@ describe('/metrics for operators who do not want it public', () => {
       const url = `http://127.0.0.1:${metricsPort}/metrics`;
       const refused = await fetch(url);
       expect(refused.status).toBe(401);
-      expect(((await refused.json()) as any).error.code).toBe('UNAUTHORIZED');
+      expect(await refused.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
       const scraped = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(scraped.status).toBe(200);
       expect(await scraped.text()).toContain('http_requests_total');

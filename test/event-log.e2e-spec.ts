@@ -1,17 +1,25 @@
+import { expectError } from './support/errors';
+import { api } from './support/api';
+import type { EventResponse, MarketResponse } from './support/api-types';
+import { sql } from './support/sql';
+
 import { OutboxRelayService } from '../src/modules/events/outbox-relay.service';
 import { buy, createMarket } from './factories/markets';
 import { registerUser, TestUser } from './factories/users';
 import { createTestApp, TestApp } from './support/test-app';
 
+/** A row of a user's private event stream, as these tests select it. */
+interface UserEventRow {
+  type: string;
+  data: Record<string, unknown>;
+}
+
 /** Reads every public event after `after` through GET /api/events pages. */
-async function allEvents(t: TestApp, query = ''): Promise<any[]> {
-  const events: any[] = [];
+async function allEvents(t: TestApp, query = ''): Promise<EventResponse[]> {
+  const events: EventResponse[] = [];
   let after = 0;
   for (;;) {
-    const res = await t.request({
-      method: 'GET',
-      url: `/api/events?after=${after}&limit=3${query}`,
-    });
+    const res = await api(t).get<EventResponse[]>(`/api/events?after=${after}&limit=3${query}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
     events.push(...body.data);
@@ -26,8 +34,8 @@ async function outboxCount(t: TestApp): Promise<number> {
 }
 
 /** Waits until the relay logged every outbox event. */
-async function logged(t: TestApp): Promise<any[]> {
-  let events: any[] = [];
+async function logged(t: TestApp): Promise<EventResponse[]> {
+  let events: EventResponse[] = [];
   await vi.waitFor(
     async () => {
       events = await allEvents(t);
@@ -42,8 +50,8 @@ describe('event log: GET /api/events', () => {
   let t: TestApp;
   let creator: TestUser;
   let trader: TestUser;
-  let market: any;
-  let other: any;
+  let market: MarketResponse;
+  let other: MarketResponse;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -94,9 +102,9 @@ describe('event log: GET /api/events', () => {
         ['data', 'id', 'marketId', 'occurredAt', 'seq', 'type', 'version'].sort(),
       );
     }
-    const outboxIds = (await t.db.query(`SELECT id FROM outbox_events ORDER BY seq`)).map(
-      (r: any) => r.id,
-    );
+    const outboxIds = (
+      await sql<{ id: string }>(t, `SELECT id FROM outbox_events ORDER BY seq`)
+    ).map((r) => r.id);
     expect(events.map((e) => e.id)).toEqual(outboxIds);
   });
 
@@ -105,7 +113,7 @@ describe('event log: GET /api/events', () => {
     expect(text).not.toContain(trader.id);
     expect(text).not.toContain(trader.email);
     expect(text).not.toContain(creator.email);
-    const trade = (await logged(t)).find((e) => e.type === 'trade.executed');
+    const trade = (await logged(t)).find((e) => e.type === 'trade.executed')!;
     expect(trade.data).not.toHaveProperty('userId');
     expect(trade.data).toMatchObject({ side: 'buy', outcome: 'YES', amount: '10.00' });
   });
@@ -121,15 +129,18 @@ describe('event log: GET /api/events', () => {
 
   it('keeps the private side on the user stream with its own gap-free seq', async () => {
     await logged(t);
-    const rows = await t.db.query(
+    const rows = await sql<UserEventRow & { seq: number }>(
+      t,
       `SELECT seq::int AS seq, type, data FROM user_event_log WHERE user_id = $1 ORDER BY seq`,
       [trader.id],
     );
-    expect(rows.map((r: any) => r.seq)).toEqual(rows.map((_r: any, i: number) => i + 1));
-    expect(rows.filter((r: any) => r.type === 'trade.executed')).toHaveLength(3);
-    expect(
-      rows.filter((r: any) => r.type === 'balance.changed').map((r: any) => r.data.amount),
-    ).toEqual(['-10.00', '-5.00', '-3.00']);
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_r, i) => i + 1));
+    expect(rows.filter((r) => r.type === 'trade.executed')).toHaveLength(3);
+    expect(rows.filter((r) => r.type === 'balance.changed').map((r) => r.data.amount)).toEqual([
+      '-10.00',
+      '-5.00',
+      '-3.00',
+    ]);
   });
 
   it('tells each holder of a settled market their payout, privately', async () => {
@@ -140,26 +151,25 @@ describe('event log: GET /api/events', () => {
       payload: { outcome: 'NO' },
     });
     expect(res.statusCode).toBe(202);
-    let rows: any[] = [];
+    let rows: UserEventRow[] = [];
     await vi.waitFor(
       async () => {
-        rows = await t.db.query(
+        rows = await sql<UserEventRow>(
+          t,
           `SELECT type, data FROM user_event_log WHERE user_id = $1 AND market_id = $2 ORDER BY seq`,
           [trader.id, other.id],
         );
-        expect(rows.map((r: any) => r.type)).toContain('position.settled');
+        expect(rows.map((r) => r.type)).toContain('position.settled');
       },
       { timeout: 15_000, interval: 100 },
     );
-    const settled = rows.find((r: any) => r.type === 'position.settled').data;
+    const settled = rows.find((r) => r.type === 'position.settled')!.data;
     expect(settled).toMatchObject({ marketId: other.id, outcome: 'NO', marketOutcome: 'NO' });
     expect(Number(settled.payout)).toBeGreaterThan(3);
-    expect(rows.some((r: any) => r.type === 'balance.changed' && r.data.kind === 'payout')).toBe(
-      true,
-    );
+    expect(rows.some((r) => r.type === 'balance.changed' && r.data.kind === 'payout')).toBe(true);
     const resolved = (await logged(t)).find(
       (e) => e.type === 'market.resolved' && e.marketId === other.id,
-    );
+    )!;
     expect(resolved.data).not.toHaveProperty('resolvedBy');
     expect(JSON.stringify(await logged(t))).not.toContain(trader.id);
   });
@@ -170,14 +180,14 @@ describe('event log: GET /api/events', () => {
     const pruned = await t.app.get(OutboxRelayService).pruneEventLog();
     expect(pruned).toBeGreaterThanOrEqual(2);
     const res = await t.request({ method: 'GET', url: '/api/events?after=0' });
-    expect(res.statusCode).toBe(410);
+    expectError(res, 'EVENTS_EXPIRED');
     expect(res.json()).toMatchObject({
       success: false,
       error: { code: 'EVENTS_EXPIRED', details: { oldestSeq: 3, after: 0 } },
     });
-    const fromOldest = await t.request({ method: 'GET', url: '/api/events?after=2' });
+    const fromOldest = await api(t).get<EventResponse[]>('/api/events?after=2');
     expect(fromOldest.statusCode).toBe(200);
-    expect(fromOldest.json().data.map((e: any) => e.seq)).toEqual(
+    expect(fromOldest.json().data.map((e) => e.seq)).toEqual(
       events.filter((e) => e.seq > 2).map((e) => e.seq),
     );
   });

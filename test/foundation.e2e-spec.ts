@@ -1,9 +1,11 @@
+import { expectError } from './support/errors';
+import type { ApiBody } from './support/api';
 import { createTestApp, TestApp } from './support/test-app';
 import { ProbeModule } from './support/probe.module';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function expectErrorEnvelope(body: any, code: string, requestId?: string) {
+function expectErrorEnvelope(body: ApiBody<unknown>, code: string, requestId?: string) {
   expect(body.success).toBe(false);
   expect(body.error.code).toBe(code);
   expect(typeof body.error.message).toBe('string');
@@ -91,7 +93,7 @@ describe('foundation: the cross-cutting pipeline', () => {
         url: '/api/probe/echo',
         payload: { name: '', count: 9, role: 'admin', payment: { amount: '1.234' } },
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
       const body = res.json();
       expectErrorEnvelope(body, 'VALIDATION_FAILED');
       expect(Object.keys(body.error.details).sort()).toEqual([
@@ -116,7 +118,7 @@ describe('foundation: the cross-cutting pipeline', () => {
         url: '/api/probe/echo',
         payload: { name: 'a', payment: { amount } },
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
       expect(res.json().error.details['payment.amount']).toBeDefined();
     });
 
@@ -127,7 +129,7 @@ describe('foundation: the cross-cutting pipeline', () => {
         headers: { 'content-type': 'application/json' },
         payload: '{"name":"a","payment":{"amount":1e400}}',
       });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
     });
 
     it('accepts an amount as a string or a JSON number and normalises it to a string', async () => {
@@ -151,7 +153,7 @@ describe('foundation: the cross-cutting pipeline', () => {
 
     it('turns an unexpected error into a 500 that leaks nothing', async () => {
       const res = await t.request({ method: 'GET', url: '/api/probe/boom' });
-      expect(res.statusCode).toBe(500);
+      expectError(res, 'INTERNAL_ERROR');
       const body = res.json();
       expectErrorEnvelope(body, 'INTERNAL_ERROR');
       expect(body.error.message).toBe('An unexpected error occurred.');
@@ -170,7 +172,7 @@ describe('foundation: the cross-cutting pipeline', () => {
   describe('pagination query', () => {
     it('refuses offset and cursor together', async () => {
       const res = await t.request({ method: 'GET', url: '/api/probe/page?offset=0&cursor=abc' });
-      expect(res.statusCode).toBe(400);
+      expectError(res, 'VALIDATION_FAILED');
       expect(res.json().error.details.offset).toBeDefined();
     });
 

@@ -71,20 +71,21 @@ describe('logging: JSON lines with the request id, secrets redacted', () => {
       payload: {},
     });
     expectError(denied, 'UNAUTHORIZED');
-    // An unknown API key: refused the same way, the key itself nowhere.
-    const unknownKey = await t.request({
+    // A rejected API key: the same.
+    const deniedKey = await t.request({
       method: 'POST',
       url: '/api/log-probe',
       headers: { 'x-request-id': 'log-test-44', 'x-api-key': 'secret-key-abc' },
       payload: {},
     });
-    expectError(unknownKey, 'UNAUTHORIZED');
-    expect(
-      lines
-        .map((line) => JSON.parse(line) as Record<string, any>)
-        .filter((r) => r.msg === 'request completed')
-        .map((r) => r.requestId),
-    ).toEqual(expect.arrayContaining(['log-test-43', 'log-test-44']));
+    expectError(deniedKey, 'UNAUTHORIZED');
+    for (const requestId of ['log-test-43', 'log-test-44']) {
+      expect(
+        lines
+          .map((line) => JSON.parse(line) as Record<string, any>)
+          .some((r) => r.requestId === requestId && r.msg === 'request completed'),
+      ).toBe(true);
+    }
     const all = lines.join('\n');
     for (const secret of [
       'secret-token-abc',

@@ -8,7 +8,7 @@ import { OutboxService } from '../src/modules/events/outbox.service';
 import { startWorker } from '../src/worker';
 import { buy, createMarket } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
-import { PrivateRedis } from './support/private-redis';
+import { createTestAppOnPrivateRedis, PrivateRedis } from './support/private-redis';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 import { testConfig } from './support/test-env';
@@ -281,25 +281,24 @@ describe('outbox relay to market-events', () => {
 describe('outbox relay while Redis is down', () => {
   let redis: PrivateRedis;
   let t: TestApp;
+  let close: () => Promise<void>;
   let consumer: ReturnType<typeof consume>;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    ({ t, redis, close } = await createTestAppOnPrivateRedis());
     consumer = consume(t);
   });
   afterAll(async () => {
-    await redis.start().catch(() => undefined);
+    await redis.start();
     await consumer.close();
-    await t.close();
-    await redis.stop();
+    await close();
   });
 
   it('keeps trading, holds events in the outbox, and delivers each once and in order when Redis returns', async () => {
     const creator = await registerUser(t);
     const trader = await registerUser(t);
     const markets = [await createMarket(t, creator), await createMarket(t, creator)];
-    const ids = markets.map((m) => m.id as string);
+    const ids = markets.map((m) => m.id);
     await allReceived(t, consumer.received, ids);
 
     await redis.stop();
@@ -403,7 +402,7 @@ describe('two relays on one database', () => {
     const creator = await registerUser(a);
     const traders = await Promise.all([registerUser(a), registerUser(b), registerUser(a)]);
     const markets = await Promise.all([0, 1, 2].map(() => createMarket(a, creator)));
-    const ids = markets.map((m) => m.id as string);
+    const ids = markets.map((m) => m.id);
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         buy(i % 2 === 0 ? a : b, traders[i % 3], {
@@ -512,7 +511,7 @@ describe('/admin/queues', () => {
         url,
         headers: authorization ? { authorization } : {},
       });
-      expect(res.statusCode).toBe(401);
+      expectError(res, 'UNAUTHORIZED');
       expect(res.headers['www-authenticate']).toMatch(/^Basic realm="queues"/);
       expect(res.json().error.code).toBe('UNAUTHORIZED');
     }

@@ -1,4 +1,4 @@
-import { PrivateRedis } from './support/private-redis';
+import { createTestAppOnPrivateRedis, PrivateRedis } from './support/private-redis';
 import { ProbeModule } from './support/probe.module';
 import { createTestApp, TestApp } from './support/test-app';
 import { uniqueName } from './support/test-env';
@@ -38,7 +38,7 @@ describe('rate limits in Redis', () => {
       expect((await get(first)).statusCode).toBe(200);
 
       const limited = await get(second);
-      expect(limited.statusCode).toBe(429);
+      expectError(limited, 'RATE_LIMITED');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect(limited.json()).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
 
@@ -131,17 +131,15 @@ describe('rate limits in Redis', () => {
   describe('when Redis is down', () => {
     let redis: PrivateRedis;
     let t: TestApp;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      redis = await PrivateRedis.start();
-      t = await createTestApp({ env: { ...LIMITS, REDIS_URL: redis.url }, modules: [ProbeModule] });
+      ({ t, redis, close } = await createTestAppOnPrivateRedis({
+        env: LIMITS,
+        modules: [ProbeModule],
+      }));
     });
-    afterAll(async () => {
-      // Queue workers close cleanly only with Redis reachable (shutdown itself is bounded).
-      await redis.start();
-      await t.close();
-      await redis.stop();
-    });
+    afterAll(() => close());
 
     it('fails open for reads and writes: requests are served, not errored', async () => {
       await redis.stop();

@@ -1,24 +1,22 @@
+import { expectError } from './support/errors';
 import { cutDatabase, restoreDatabase } from './support/faults';
-import { PrivateRedis } from './support/private-redis';
-import { createTestApp, TestApp } from './support/test-app';
+import { createTestAppOnPrivateRedis, PrivateRedis } from './support/private-redis';
+import { TestApp } from './support/test-app';
 
 describe('readiness when a dependency is really down', () => {
   let redis: PrivateRedis;
   let t: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    ({ t, redis, close } = await createTestAppOnPrivateRedis());
   });
-  afterAll(async () => {
-    await t.close();
-    await redis.stop();
-  });
+  afterAll(() => close());
 
   it('is 503 naming redis while redis-server is stopped, and 200 again after it restarts', async () => {
     await redis.stop();
     const down = await t.request({ method: 'GET', url: '/api/health/ready' });
-    expect(down.statusCode).toBe(503);
+    expectError(down, 'SERVICE_UNAVAILABLE');
     const body = down.json();
     expect(body.error.code).toBe('SERVICE_UNAVAILABLE');
     expect(body.error.message).toMatch(/redis/);
@@ -40,7 +38,7 @@ describe('readiness when a dependency is really down', () => {
     await cutDatabase(t.database);
     try {
       const down = await t.request({ method: 'GET', url: '/api/health/ready' });
-      expect(down.statusCode).toBe(503);
+      expectError(down, 'SERVICE_UNAVAILABLE');
       expect(down.json().error.message).toMatch(/database/);
       expect(down.json().error.details).toEqual({ database: 'down', redis: 'up', search: 'up' });
     } finally {

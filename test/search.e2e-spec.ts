@@ -10,6 +10,7 @@ import { FakeEmbeddingsServer, startFakeEmbeddingsServer } from './support/fake-
 import { PrivateRedis } from './support/private-redis';
 import { count, sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
+import { KEYWORD_RRF_K } from '../src/modules/search/search-ranking';
 
 type Query = Record<string, string | number>;
 
@@ -140,7 +141,7 @@ describe('search', () => {
   });
 
   describe('keyword', () => {
-    it.skip('finds a market by a word of its name, with the result shape of the contract', async () => {
+    it('finds a market by a word of its name, with the result shape of the contract', async () => {
       const [first, ...rest] = await results(t, { q: 'hurricane', mode: 'keyword' });
       expect(rest).toEqual([]);
       expect(first).toEqual({
@@ -152,7 +153,8 @@ describe('search', () => {
         volume: '0.00',
         closesAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         tags: ['weather'],
-        score: 0.016393, // 1 / (60 + 1)
+        // The keyword list's first rank in the fusion: 1 / (KEYWORD_RRF_K + 1), 6 decimals.
+        score: Number((1 / (KEYWORD_RRF_K + 1)).toFixed(6)),
         matchedBy: ['keyword'],
       });
     });

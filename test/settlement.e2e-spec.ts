@@ -1,3 +1,4 @@
+import { expectError } from './support/errors';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ describe('resolution and settlement (worker in process)', () => {
   it('refuses a bad outcome (400), a non-owner (403), and a second resolution (409)', async () => {
     const market = await createMarket(t, creator);
     const stranger = await registerUser(t);
-    expect((await resolve(t, creator, market.id, 'MAYBE')).statusCode).toBe(400);
+    expectError(await resolve(t, creator, market.id, 'MAYBE'), 'VALIDATION_FAILED');
     const forbidden = await resolve(t, stranger, market.id, 'YES');
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().error.code).toBe('FORBIDDEN');

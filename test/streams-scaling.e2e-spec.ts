@@ -1,7 +1,8 @@
 import { HUB_TIMING } from '../src/modules/events/live-events.hub';
 import { buy, createMarket } from './factories/markets';
 import { registerUser } from './factories/users';
-import { PrivateRedis } from './support/private-redis';
+import { createTestAppOnPrivateRedis } from './support/private-redis';
+import { sql } from './support/sql';
 import { listen, SseClient, WsClient } from './support/stream-clients';
 import { createTestApp, createTestDatabase, dropTestDatabase, TestApp } from './support/test-app';
 
@@ -9,7 +10,9 @@ const range = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_v, i) => from + i);
 
 async function outboxIds(t: TestApp): Promise<string[]> {
-  return (await t.db.query(`SELECT id FROM outbox_events ORDER BY seq`)).map((r: any) => r.id);
+  return (await sql<{ id: string }>(t, `SELECT id FROM outbox_events ORDER BY seq`)).map(
+    (r) => r.id,
+  );
 }
 
 /** Waits until the log holds every outbox event; returns the log as (seq, id) in seq order. */
@@ -77,8 +80,7 @@ describe('streams across instances, Redis restarts and relay failover', () => {
 
   it('survives a Redis restart mid-stream: nothing lost, nothing repeated', async () => {
     HUB_TIMING.pollMs = 600_000;
-    const redis = await PrivateRedis.start();
-    const t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    const { t, redis, close } = await createTestAppOnPrivateRedis();
     try {
       const url = await listen(t);
       const creator = await registerUser(t);
@@ -123,8 +125,7 @@ describe('streams across instances, Redis restarts and relay failover', () => {
       sse.close();
       ws.close();
     } finally {
-      await t.close();
-      await redis.stop();
+      await close();
     }
   });
 

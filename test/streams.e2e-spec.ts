@@ -1,3 +1,4 @@
+import type { MarketResponse } from './support/api-types';
 import { STREAM_TIMING } from '../src/modules/events/stream-cursor';
 import { buy, createMarket } from './factories/markets';
 import { registerUser, TestUser } from './factories/users';
@@ -38,7 +39,7 @@ describe('SSE streams', () => {
   let creator: TestUser;
   let trader: TestUser;
   let bystander: TestUser;
-  let market: any;
+  let market: MarketResponse;
   const timing = { ...STREAM_TIMING };
 
   beforeAll(async () => {

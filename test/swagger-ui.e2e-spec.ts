@@ -100,11 +100,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('Swagger UI in a brows
     return Number.parseInt(text, 10);
   }
 
-  it.skip('answers every GET and POST /api/positions as documented with the prefilled values', async () => {
+  /** A stream never finishes in "Try it out" (SSE) or is not HTTP at all (the WebSocket):
+   * those are tried in streams.e2e-spec.ts and websocket.e2e-spec.ts. */
+  const isStream = (op: Json) =>
+    op.responses['101'] !== undefined ||
+    op.responses['200']?.content?.['text/event-stream'] !== undefined;
+
+  it('answers every GET and POST /api/positions as documented with the prefilled values', async () => {
     const operations: Array<{ id: string; path: string; method: string; documented: string[] }> =
       [];
     for (const [path, item] of Object.entries(document.paths as Json)) {
       for (const [method, op] of Object.entries(item as Json)) {
+        if (isStream(op as Json)) continue;
         if (method === 'get' || (method === 'post' && path === '/api/positions')) {
           operations.push({
             id: op.operationId,

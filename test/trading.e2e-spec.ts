@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { api } from './support/api';
+import type { MarketResponse, PositionResponse, TradeResponse } from './support/api-types';
 import { buy, closeMarketNow, createMarket, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
@@ -11,7 +13,7 @@ describe('trading', () => {
   let t: TestApp;
   let creator: TestUser;
   let trader: TestUser;
-  let market: any;
+  let market: MarketResponse;
 
   beforeAll(async () => {
     t = await createTestApp({ env: ADMIN_ENV });
@@ -196,12 +198,12 @@ describe('trading', () => {
       expect(tooMany.statusCode).toBe(422);
       expect(tooMany.json().error.code).toBe('INSUFFICIENT_SHARES');
       const notYours = await sell(t, creator, bought.position.id, { shares: '1' });
-      expect(notYours.statusCode).toBe(404);
+      expectError(notYours, 'NOT_FOUND');
       const slippage = await sell(t, trader, bought.position.id, { minProceeds: '100.00' });
       expect(slippage.statusCode).toBe(409);
       expect(slippage.json().error.code).toBe('SLIPPAGE_EXCEEDED');
       const sevenPlaces = await sell(t, trader, bought.position.id, { shares: '1.0000001' });
-      expect(sevenPlaces.statusCode).toBe(400);
+      expectError(sevenPlaces, 'VALIDATION_FAILED');
       expect(await moneySnapshot(t)).toEqual(before);
     });
 
@@ -247,27 +249,21 @@ describe('trading', () => {
         .data;
       await sell(t, user, nob.position.id);
       const all = (
-        await t.request({ method: 'GET', url: '/api/positions?limit=1', headers: user.auth })
+        await api(t).get<PositionResponse[]>('/api/positions?limit=1', user.auth)
       ).json();
       expect(all.data).toHaveLength(1);
       expect(all.meta.pagination.nextCursor).toEqual(expect.any(String));
       const closed = (
-        await t.request({ method: 'GET', url: '/api/positions?status=closed', headers: user.auth })
+        await api(t).get<PositionResponse[]>('/api/positions?status=closed', user.auth)
       ).json();
-      expect(closed.data.map((p: any) => p.marketId)).toEqual([b.id]);
+      expect(closed.data.map((p) => p.marketId)).toEqual([b.id]);
       expect(closed.data[0].market).toMatchObject({ id: b.id, name: b.name, status: 'active' });
       const byMarket = (
-        await t.request({
-          method: 'GET',
-          url: `/api/positions?marketId=${a.id}`,
-          headers: user.auth,
-        })
+        await api(t).get<PositionResponse[]>(`/api/positions?marketId=${a.id}`, user.auth)
       ).json();
-      expect(byMarket.data.map((p: any) => p.outcome)).toEqual(['YES']);
-      const trades = (
-        await t.request({ method: 'GET', url: '/api/me/trades', headers: user.auth })
-      ).json();
-      expect(trades.data.map((tr: any) => tr.side)).toEqual(['sell', 'buy', 'buy']);
+      expect(byMarket.data.map((p) => p.outcome)).toEqual(['YES']);
+      const trades = (await api(t).get<TradeResponse[]>('/api/me/trades', user.auth)).json();
+      expect(trades.data.map((tr) => tr.side)).toEqual(['sell', 'buy', 'buy']);
     });
 
     it('lists a market’s trades newest first by cursor', async () => {
@@ -275,16 +271,15 @@ describe('trading', () => {
       for (const amount of ['1.00', '2.00', '3.00'])
         await buy(t, trader, { marketId: fresh.id, outcome: 'YES', amount });
       const first = (
-        await t.request({ method: 'GET', url: `/api/markets/${fresh.id}/trades?limit=2` })
+        await api(t).get<TradeResponse[]>(`/api/markets/${fresh.id}/trades?limit=2`)
       ).json();
-      expect(first.data.map((tr: any) => tr.amount)).toEqual(['3.00', '2.00']);
+      expect(first.data.map((tr) => tr.amount)).toEqual(['3.00', '2.00']);
       const next = (
-        await t.request({
-          method: 'GET',
-          url: `/api/markets/${fresh.id}/trades?limit=2&cursor=${first.meta.pagination.nextCursor}`,
-        })
+        await api(t).get<TradeResponse[]>(
+          `/api/markets/${fresh.id}/trades?limit=2&cursor=${first.meta.pagination.nextCursor}`,
+        )
       ).json();
-      expect(next.data.map((tr: any) => tr.amount)).toEqual(['1.00']);
+      expect(next.data.map((tr) => tr.amount)).toEqual(['1.00']);
       expect(next.meta.pagination.nextCursor).toBeNull();
     });
   });
@@ -476,10 +471,10 @@ describe('trading', () => {
           });
         }
         const positions = (
-          await t.request({ method: 'GET', url: '/api/positions?status=open', headers: user.auth })
+          await api(t).get<PositionResponse[]>('/api/positions?status=open', user.auth)
         ).json().data;
         if (positions.length === 0) return null;
-        const position: any = pick(positions);
+        const position = pick(positions);
         return sell(
           t,
           user,

@@ -1,3 +1,4 @@
+import type { MarketResponse } from './support/api-types';
 import { buy, createMarket } from './factories/markets';
 import { registerUser, TestUser } from './factories/users';
 import { expectError } from './support/errors';
@@ -12,7 +13,7 @@ describe('WebSocket /api/ws', () => {
   let creator: TestUser;
   let trader: TestUser;
   let other: TestUser;
-  let market: any;
+  let market: MarketResponse;
   const clients: WsClient[] = [];
   const connect = async (headers: Record<string, string> = {}, path = '/api/ws') => {
     const client = new WsClient(`${base}${path}`, headers);

@@ -7,6 +7,7 @@ import { loadConfig, loadDotEnv } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { ensureDatabase } from '../database/ensure-database';
 import { queryRows } from '../database/sql';
+import { TransactionRunner } from '../database/transaction-runner';
 
 /**
  * `npm run seed -- --markets 200000 [--users 1000]`: fills the database with realistic,
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
   );
   bar.start(users + markets, 0, { stage: 'users' });
 
-  await db.transaction(async (manager) => {
+  const transactions = TransactionRunner.standalone(db);
+  await transactions.run(async (manager) => {
     await manager.query(
       `WITH created AS (
          INSERT INTO users (email, password_hash, display_name, balance)
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
   const batch = 5000;
   for (let start = 0; start < markets; start += batch) {
     const size = Math.min(batch, markets - start);
-    await db.transaction(async (manager) => {
+    await transactions.run(async (manager) => {
       // Names, texts and tags vary deterministically with g; created_at is spread over the
       // past so sorting by it is meaningful; subsidy is 100·ln 2 rounded up = 69.32.
       await manager.query(

@@ -7,7 +7,7 @@ import {
   UserEventLogEntity,
 } from '../modules/events/event-log.entity';
 import { OutboxEventEntity } from '../modules/events/outbox-event.entity';
-import { IdempotencyKeyEntity } from '../modules/idempotency/idempotency-key.entity';
+import { IdempotencyKeyEntity } from './idempotency/idempotency-key.entity';
 import { MarketEntity } from '../modules/markets/market.entity';
 import { MarketEmbeddingEntity } from '../modules/search/market-embedding.entity';
 import { PositionEntity } from '../modules/trading/position.entity';

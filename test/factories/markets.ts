@@ -1,3 +1,5 @@
+import { api, ApiResponse } from '../support/api';
+import type { MarketResponse, TradeResultResponse } from '../support/api-types';
 import { TestApp } from '../support/test-app';
 import { TestUser } from './users';
 
@@ -8,13 +10,12 @@ export async function createMarket(
   t: TestApp,
   creator: TestUser,
   overrides: Record<string, unknown> = {},
-): Promise<any> {
-  const res = await t.request({
-    method: 'POST',
-    url: '/api/markets',
-    headers: creator.auth,
-    payload: { name: 'Will it rain in Zephyria tomorrow?', closesAt: inDays(7), ...overrides },
-  });
+): Promise<MarketResponse> {
+  const res = await api(t).post<MarketResponse>(
+    '/api/markets',
+    { name: 'Will it rain in Zephyria tomorrow?', closesAt: inDays(7), ...overrides },
+    creator.auth,
+  );
   if (res.statusCode !== 201)
     throw new Error(`create market failed: ${res.statusCode} ${res.body}`);
   return res.json().data;
@@ -25,13 +26,8 @@ export async function buy(
   user: TestUser,
   payload: Record<string, unknown>,
   headers: Record<string, string> = {},
-) {
-  return t.request({
-    method: 'POST',
-    url: '/api/positions',
-    headers: { ...user.auth, ...headers },
-    payload,
-  });
+): Promise<ApiResponse<TradeResultResponse>> {
+  return api(t).post<TradeResultResponse>('/api/positions', payload, { ...user.auth, ...headers });
 }
 
 export async function sell(
@@ -40,12 +36,10 @@ export async function sell(
   positionId: string,
   payload: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-) {
-  return t.request({
-    method: 'POST',
-    url: `/api/positions/${positionId}/sell`,
-    headers: { ...user.auth, ...headers },
-    payload,
+): Promise<ApiResponse<TradeResultResponse>> {
+  return api(t).post<TradeResultResponse>(`/api/positions/${positionId}/sell`, payload, {
+    ...user.auth,
+    ...headers,
   });
 }
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { api, ApiBody } from '../support/api';
+import type { TokensResponse } from '../support/api-types';
 import { TestApp } from '../support/test-app';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -17,7 +19,7 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}@example.com`;
 }
 
-function toTestUser(body: any, email: string, password: string): TestUser {
+function toTestUser(body: ApiBody<TokensResponse>, email: string, password: string): TestUser {
   return {
     id: body.data.user.id,
     email,
@@ -34,21 +36,17 @@ export async function registerUser(
   overrides: { email?: string; displayName?: string } = {},
 ): Promise<TestUser> {
   const email = overrides.email ?? uniqueEmail();
-  const res = await t.request({
-    method: 'POST',
-    url: '/api/auth/register',
-    payload: { email, password: TEST_PASSWORD, displayName: overrides.displayName ?? 'Tester' },
+  const res = await api(t).post<TokensResponse>('/api/auth/register', {
+    email,
+    password: TEST_PASSWORD,
+    displayName: overrides.displayName ?? 'Tester',
   });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return toTestUser(res.json(), email, TEST_PASSWORD);
 }
 
 export async function login(t: TestApp, email: string, password: string): Promise<TestUser> {
-  const res = await t.request({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { email, password },
-  });
+  const res = await api(t).post<TokensResponse>('/api/auth/login', { email, password });
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
   return toTestUser(res.json(), email, password);
 }

@@ -31,7 +31,12 @@ function expectData<T>(step: string, result: { data?: T; error?: unknown; respon
 }
 
 export async function runFlow(baseUrl: string, email: string): Promise<FlowResult> {
-  const client = createClient<paths>({ baseUrl });
+  // The quote's "exactly one of amount and sellShares" is one object parameter with
+  // style: form, explode: true (each property its own query parameter), as documented.
+  const client = createClient<paths>({
+    baseUrl,
+    querySerializer: { object: { style: 'form', explode: true } },
+  });
 
   const registered = expectData(
     'register',
@@ -64,7 +69,10 @@ export async function runFlow(baseUrl: string, email: string): Promise<FlowResul
   const quote = expectData(
     'quote',
     await client.GET('/api/markets/{id}/quote', {
-      params: { path: { id: market.id }, query: { outcome: 'YES', amount: '10.00' } },
+      params: {
+        path: { id: market.id },
+        query: { outcome: 'YES', 'amount|sellShares': { amount: '10.00' } },
+      },
     }),
   ).data;
 

@@ -1,3 +1,5 @@
+import type { ApiBody } from '../support/api';
+import type { TradeResultResponse } from '../support/api-types';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { Dec, Decimal } from '../../src/common/money/decimal';
@@ -173,7 +175,7 @@ interface UserModel {
     key: string;
     kind: 'buy' | 'sell';
     status: number;
-    body: any;
+    body: ApiBody<TradeResultResponse>;
   };
 }
 
@@ -255,7 +257,7 @@ async function runScenario(t: TestApp, admin: TestUser, scenario: Scenario, stat
   );
   stats.requests += models.length;
 
-  const recordTrade = (model: UserModel, owner: number, body: any) => {
+  const recordTrade = (model: UserModel, owner: number, body: ApiBody<TradeResultResponse>) => {
     const trade = body.data.trade;
     // A sale that pays 0.00 (a few millionths of a share, rounded down) moves no credit
     // and writes no ledger row.

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
+import { createTestApp, TestApp, TestAppOptions } from './test-app';
 
 /** A free TCP port on 127.0.0.1 (for a private server of a test). */
 export async function freePort(): Promise<number> {
@@ -36,7 +37,15 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** True while this test's redis-server process is alive. */
+  get running(): boolean {
+    const child = this.process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Starts the server; a no-op while it runs (a second process could not bind the port). */
   async start(): Promise<void> {
+    if (this.running) return;
     this.process = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -60,9 +69,45 @@ export class PrivateRedis {
 
   async stop(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || !this.running) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+  }
+}
+
+export interface PrivateRedisApp {
+  t: TestApp;
+  redis: PrivateRedis;
+  /** Restarts Redis if the test stopped it (queue workers close cleanly only then), closes the app, stops Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * The test app on a redis-server of its own, for tests that stop Redis. Every test that
+ * causes a Redis outage uses this (or PrivateRedis directly when it times a shutdown
+ * without Redis), never the shared server.
+ */
+export async function createTestAppOnPrivateRedis(
+  options: TestAppOptions = {},
+): Promise<PrivateRedisApp> {
+  const redis = await PrivateRedis.start();
+  try {
+    const t = await createTestApp({ ...options, env: { ...options.env, REDIS_URL: redis.url } });
+    return {
+      t,
+      redis,
+      async close() {
+        await redis.start();
+        try {
+          await t.close();
+        } finally {
+          await redis.stop();
+        }
+      },
+    };
+  } catch (error) {
+    await redis.stop();
+    throw error;
   }
 }

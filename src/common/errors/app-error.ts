@@ -84,7 +84,12 @@ export class ServiceUnavailableError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(message = 'Too many requests; retry after the time in Retry-After.') {
-    super('RATE_LIMITED', message);
+  constructor(
+    /** Sent as `Retry-After` (the contract promises it on every 429). */
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests; retry after the time in Retry-After.',
+    details?: ErrorDetails,
+  ) {
+    super('RATE_LIMITED', message, details);
   }
 }

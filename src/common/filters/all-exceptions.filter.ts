@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimitedError } from '../errors/app-error';
 import { ErrorEnvelope, envelopeMeta } from '../http/envelope';
 import { mapError } from './error-mapping';
 
@@ -35,6 +36,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { status, body } = errorEnvelope(error, request.id, this.logger);
     if (reply.sent) return;
+    if (error instanceof RateLimitedError) {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    }
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

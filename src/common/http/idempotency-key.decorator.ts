@@ -1,6 +1,16 @@
-import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { map, Observable } from 'rxjs';
+import type { Idempotent } from '../../database/idempotency/idempotency-store';
 import { ValidationFailedError } from '../errors/app-error';
 import { ApiErrors } from '../openapi/api-envelope.decorator';
 
@@ -36,17 +46,33 @@ export function ApiIdempotent() {
 }
 
 /**
- * Sets the replay header and status of an idempotent result and returns its body, or throws
- * its stored refusal (the exception filter then writes the envelope; the header stays).
+ * Applies an idempotent result (`TransactionRunner.idempotent`) to the reply: the
+ * `Idempotent-Replayed: true` header on a replay, the result's status, and the body as the
+ * route's value; a stored or fresh refusal is thrown (the exception filter then writes the
+ * envelope; the header stays). So no controller touches the reply.
  */
-export function sendIdempotent<T>(
-  reply: FastifyReply,
-  result:
-    | { status: number; body: T; replayed: boolean; refusal?: undefined }
-    | { status: number; replayed: boolean; refusal: Error },
-): T {
-  if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
-  if (result.refusal) throw result.refusal;
-  void reply.status(result.status);
-  return result.body;
+@Injectable()
+export class IdempotentReplyInterceptor implements NestInterceptor {
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<Idempotent<unknown>>,
+  ): Observable<unknown> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(
+      map((result) => {
+        if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+        if (result.refusal) throw result.refusal;
+        void reply.status(result.status);
+        return result.body;
+      }),
+    );
+  }
+}
+
+/**
+ * A route whose handler returns `Idempotent<T>`: accepts Idempotency-Key (documented), and
+ * answers with the result's status, replay header and body (IdempotentReplyInterceptor).
+ */
+export function IdempotentRoute() {
+  return applyDecorators(ApiIdempotent(), UseInterceptors(IdempotentReplyInterceptor));
 }

@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, UnauthorizedError } from '../../common/errors/app-error';
+import { EntityManager } from 'typeorm';
+import { UnauthorizedError } from '../../common/errors/app-error';
 import { AttemptLimiter } from '../../common/throttling/attempt-limiter';
 import { AppConfig } from '../../config/app-config';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { toUserResponse } from '../users/dto/user.response';
-import { UserRow } from '../users';
+import { EmailTakenError, UserRow } from '../users';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { PasswordService } from './password.service';
@@ -21,14 +21,14 @@ const BAD_REFRESH = 'The refresh token is invalid, expired or already used.';
 type RefreshOutcome =
   | { kind: 'rotated'; tokens: TokensResponse }
   | { kind: 'reused'; familyId: string }
-  | { kind: 'stale'; familyId: string };
+  | { kind: 'stale' };
 
 @Injectable()
 export class AuthService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
@@ -64,7 +64,7 @@ export class AuthService implements OnModuleInit, OnApplicationBootstrap {
       return 'created';
     } catch (error) {
       // Another instance created it at the same moment.
-      if (error instanceof ConflictError) return 'exists';
+      if (error instanceof EmailTakenError) return 'exists';
       throw error;
     }
   }
@@ -75,7 +75,7 @@ export class AuthService implements OnModuleInit, OnApplicationBootstrap {
       passwordHash: await this.passwords.hash(input.password),
       displayName: input.displayName,
     });
-    return this.db.transaction((manager) => this.startSession(manager, user, randomUUID()));
+    return this.transactions.run((manager) => this.startSession(manager, user, randomUUID()));
   }
 
   /** Unknown email and wrong password fail the same way, after the same argon2 work. */
@@ -85,7 +85,7 @@ export class AuthService implements OnModuleInit, OnApplicationBootstrap {
     if (!credentials || !valid) throw new UnauthorizedError(BAD_CREDENTIALS);
     await this.attempts.reset(signInAttemptKey(input.email)).catch(() => undefined);
     const user = await this.users.getById(credentials.id);
-    return this.db.transaction((manager) => this.startSession(manager, user, randomUUID()));
+    return this.transactions.run((manager) => this.startSession(manager, user, randomUUID()));
   }
 
   /**
@@ -93,30 +93,27 @@ export class AuthService implements OnModuleInit, OnApplicationBootstrap {
    * session is revoked (committed) and the caller gets 401.
    */
   async refresh(refreshToken: string): Promise<TokensResponse> {
-    const outcome = await this.db.transaction(async (manager): Promise<RefreshOutcome | null> => {
+    const outcome = await this.transactions.run(async (manager): Promise<RefreshOutcome | null> => {
       const stored = await this.refreshTokens.lockByHash(
         manager,
         this.tokens.hashRefreshToken(refreshToken),
       );
       if (!stored || stored.revokedAt || stored.expiresAt.getTime() <= Date.now()) return null;
       if (stored.usedAt) {
-        await this.refreshTokens.revokeFamily(manager, stored.familyId);
+        await this.revokeSession(manager, stored.familyId);
         return { kind: 'reused', familyId: stored.familyId };
       }
       // The role changed (or the account went) since this session began: its refresh
       // tokens are revoked, and the user signs in again under the new authority.
-      const user = await this.users.findById(stored.userId, manager);
+      const user = await this.users.findById(manager, stored.userId);
       if (!user || user.authorityVersion !== stored.authorityVersion) {
-        await this.refreshTokens.revokeFamily(manager, stored.familyId);
-        return { kind: 'stale', familyId: stored.familyId };
+        await this.revokeSession(manager, stored.familyId);
+        return { kind: 'stale' };
       }
       await this.refreshTokens.markUsed(manager, stored.id);
       return { kind: 'rotated', tokens: await this.startSession(manager, user, stored.familyId) };
     });
     if (outcome?.kind === 'rotated') return outcome.tokens;
-    if (outcome?.kind === 'reused' || outcome?.kind === 'stale') {
-      await this.revocations.revoke(outcome.familyId);
-    }
     if (outcome?.kind === 'reused') {
       this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reuse: session revoked');
     }
@@ -125,16 +122,19 @@ export class AuthService implements OnModuleInit, OnApplicationBootstrap {
 
   /** Revokes the token's whole session. Unknown tokens are ignored: logout is idempotent. */
   async logout(refreshToken: string): Promise<void> {
-    const familyId = await this.db.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       const stored = await this.refreshTokens.lockByHash(
         manager,
         this.tokens.hashRefreshToken(refreshToken),
       );
-      if (!stored) return null;
-      await this.refreshTokens.revokeFamily(manager, stored.familyId);
-      return stored.familyId;
+      if (stored) await this.revokeSession(manager, stored.familyId);
     });
-    if (familyId) await this.revocations.revoke(familyId);
+  }
+
+  /** Revokes the session's refresh tokens now and, once that commits, its access tokens. */
+  private async revokeSession(manager: EntityManager, familyId: string): Promise<void> {
+    await this.refreshTokens.revokeFamily(manager, familyId);
+    this.transactions.afterCommit(manager, () => this.revocations.revoke(familyId));
   }
 
   private async startSession(

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { RateLimitedError, ServiceUnavailableError } from '../../common/errors/app-error';
 import { AttemptLimiter } from '../../common/throttling/attempt-limiter';
@@ -31,8 +31,8 @@ export class SignInAttemptsGuard implements CanActivate {
       throw new ServiceUnavailableError('Rate limiting is unavailable; sign-in is paused briefly.');
     });
     if (waitMs === 0) return true;
-    void http.getResponse<FastifyReply>().header('retry-after', String(Math.ceil(waitMs / 1000)));
     throw new RateLimitedError(
+      waitMs / 1000,
       'Too many sign-in attempts for this account; retry after Retry-After.',
     );
   }

@@ -67,7 +67,7 @@ export class EventLogRepository {
    * Returns the public stream's new last seq.
    */
   async append(manager: EntityManager, entries: PublicLogEntry[]): Promise<number> {
-    if (entries.length === 0) return this.lastSeq(manager, PUBLIC_STREAM);
+    if (entries.length === 0) return this.lastSeqIn(manager, PUBLIC_STREAM);
     const first = await this.reserve(manager, PUBLIC_STREAM, entries.length);
     const events = entries.map((entry, index) => ({ ...entry.event, seq: first + index }));
     await manager.query(
@@ -139,7 +139,12 @@ export class EventLogRepository {
     return Number(row!.lastSeq) - count + 1;
   }
 
-  async lastSeq(manager: EntityManager = this.db.manager, stream = PUBLIC_STREAM): Promise<number> {
+  /** The stream's last seq as committed (outside any transaction). */
+  lastSeq(stream = PUBLIC_STREAM): Promise<number> {
+    return this.lastSeqIn(this.db.manager, stream);
+  }
+
+  private async lastSeqIn(manager: EntityManager, stream: string): Promise<number> {
     const row = await queryOne<{ lastSeq: string }>(
       manager,
       `SELECT last_seq::text AS "lastSeq" FROM event_streams WHERE stream = $1`,

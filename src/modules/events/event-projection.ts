@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../../database/sql';
+import { EventLedgerRow, EventSourcesRepository } from './event-sources.repository';
 import { PrivateEventType } from './event-log.types';
 import { MarketEvent } from './market-event';
 import { EventType } from './outbox.service';
@@ -43,15 +43,7 @@ export interface PrivateEventDraft {
   data: Record<string, unknown>;
 }
 
-interface LedgerRow {
-  userId: string;
-  kind: string;
-  amount: string;
-  balanceAfter: string;
-  reason: string | null;
-}
-
-const balanceChanged = (marketId: string, row: LedgerRow): PrivateEventDraft => ({
+const balanceChanged = (marketId: string, row: EventLedgerRow): PrivateEventDraft => ({
   userId: row.userId,
   type: 'balance.changed',
   data: {
@@ -63,22 +55,13 @@ const balanceChanged = (marketId: string, row: LedgerRow): PrivateEventDraft => 
   },
 });
 
-function ledgerRows(manager: EntityManager, where: string, params: unknown[]) {
-  return queryRows<LedgerRow>(
-    manager,
-    `SELECT user_id AS "userId", kind, amount::text AS amount,
-            balance_after::text AS "balanceAfter", reason
-       FROM ledger_entries WHERE ${where} ORDER BY created_at, id`,
-    params,
-  );
-}
-
 /**
  * The private events one published event causes: the trader's own fill and balance change,
  * a creator's subsidy or refund, and on settlement each holder's payout. Read from the ledger
  * and positions the event's transaction wrote (committed before the relay sees the event).
  */
 export async function privateEventsFor(
+  sources: EventSourcesRepository,
   manager: EntityManager,
   event: MarketEvent,
 ): Promise<PrivateEventDraft[]> {
@@ -88,49 +71,26 @@ export async function privateEventsFor(
       const userId = data.userId as string | undefined;
       if (!userId) return [];
       const fill: PrivateEventDraft = { userId, type: 'trade.executed', data: { ...data } };
-      const ledger = await ledgerRows(manager, `reference_id = $1 AND user_id = $2`, [
-        data.tradeId,
-        userId,
-      ]);
+      const ledger = await sources.ledgerOfTrade(manager, data.tradeId as string, userId);
       return [fill, ...ledger.map((row) => balanceChanged(marketId, row))];
     }
     case 'market.created': {
-      const ledger = await ledgerRows(manager, `market_id = $1 AND kind = 'subsidy'`, [marketId]);
+      const ledger = await sources.subsidyLedger(manager, marketId);
       return ledger.map((row) => balanceChanged(marketId, row));
     }
     case 'market.updated': {
       if (data.deleted !== true) return [];
-      const ledger = await ledgerRows(
-        manager,
-        `market_id = $1 AND kind = 'refund' AND reason = 'market deleted'`,
-        [marketId],
-      );
+      const ledger = await sources.deletionRefundLedger(manager, marketId);
       return ledger.map((row) => balanceChanged(marketId, row));
     }
     case 'market.settled': {
-      const positions = await queryRows<{
-        userId: string;
-        positionId: string;
-        outcome: string;
-        shares: string;
-        payout: string;
-      }>(
-        manager,
-        `SELECT user_id AS "userId", id AS "positionId", outcome, shares::text AS shares,
-                payout::text AS payout
-           FROM positions WHERE market_id = $1 AND settled_at IS NOT NULL ORDER BY id`,
-        [marketId],
-      );
+      const positions = await sources.settledPositions(manager, marketId);
       const settled: PrivateEventDraft[] = positions.map(({ userId, ...position }) => ({
         userId,
         type: 'position.settled',
         data: { marketId, status: data.status, marketOutcome: data.outcome, ...position },
       }));
-      const ledger = await ledgerRows(
-        manager,
-        `market_id = $1 AND kind IN ('payout', 'refund', 'residual')`,
-        [marketId],
-      );
+      const ledger = await sources.settlementLedger(manager, marketId);
       return [...settled, ...ledger.map((row) => balanceChanged(marketId, row))];
     }
     default:

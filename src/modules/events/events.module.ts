@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { EventLogRepository } from './event-log.repository';
+import { EventSourcesRepository } from './event-sources.repository';
 import { EventRouting } from './event-routing';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxMetrics } from './outbox.metrics';
@@ -11,7 +12,21 @@ import { OutboxService } from './outbox.service';
  */
 @Global()
 @Module({
-  providers: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting, EventLogRepository],
-  exports: [OutboxService, OutboxRepository, OutboxMetrics, EventRouting, EventLogRepository],
+  providers: [
+    OutboxService,
+    OutboxRepository,
+    OutboxMetrics,
+    EventRouting,
+    EventLogRepository,
+    EventSourcesRepository,
+  ],
+  exports: [
+    OutboxService,
+    OutboxRepository,
+    OutboxMetrics,
+    EventRouting,
+    EventLogRepository,
+    EventSourcesRepository,
+  ],
 })
 export class EventsModule {}

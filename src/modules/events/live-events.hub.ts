@@ -11,6 +11,7 @@ import { AppConfig } from '../../config/app-config';
 import { EventLogRepository } from './event-log.repository';
 import { PrivateEvent, PublicEvent } from './event-log.types';
 import { eventsChannel } from './live-events.channel';
+import { warnDependencyDown } from '../../common/logging/dependency-warning';
 import { StreamCursor } from './stream-cursor';
 
 export const HUB_TIMING = {
@@ -66,7 +67,7 @@ export class LiveEventsHub
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
     subscriber.on('error', (error: Error) => {
-      if (this.shouldLog()) this.logger.warn({ err: error.message }, 'live events: redis error');
+      warnDependencyDown('redis', 'live-events', error);
     });
     // After a reconnect, messages sent while Redis was away are lost: read the log instead.
     subscriber.on('ready', () => this.catchUp());

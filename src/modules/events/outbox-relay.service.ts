@@ -6,15 +6,16 @@ import {
   OnApplicationShutdown,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { closeNowIfRedisDown } from '../../queues/shutdown';
 import { REDIS } from '../../redis/redis.module';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { withTimeout } from '../../common/async/with-timeout';
 import { AppConfig } from '../../config/app-config';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { EventLogRepository } from './event-log.repository';
+import { EventSourcesRepository } from './event-sources.repository';
 import { privateEventsFor, publicData } from './event-projection';
 import { EventRouting } from './event-routing';
 import { eventsChannel } from './live-events.channel';
@@ -115,13 +116,14 @@ export class OutboxRelayService
   private readonly subscriberFailures = new Map<string, number>();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     @Inject(MARKET_EVENTS_PRODUCER) private readonly queue: Queue,
     private readonly outbox: OutboxRepository,
     private readonly routing: EventRouting,
     private readonly metrics: OutboxMetrics,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly eventLog: EventLogRepository,
+    private readonly eventSources: EventSourcesRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -173,7 +175,7 @@ export class OutboxRelayService
   }
 
   private async publishBatch(): Promise<BatchResult> {
-    return this.db.transaction(async (manager): Promise<BatchResult> => {
+    return this.transactions.run(async (manager): Promise<BatchResult> => {
       if (!(await this.outbox.tryLockRelay(manager))) return { locked: false, published: [] };
       const rows = await this.outbox.claimBatch(manager, RELAY_TIMING.batchSize);
       const published: MarketEvent[] = [];
@@ -227,7 +229,7 @@ export class OutboxRelayService
           marketId: event.marketId,
           data: publicData(event.type, event.data),
         },
-        privateEvents: await privateEventsFor(manager, event),
+        privateEvents: await privateEventsFor(this.eventSources, manager, event),
       });
     }
     return this.eventLog.append(manager, entries);

@@ -4,12 +4,20 @@ import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
 import { EventType } from './outbox.service';
 
+/** The stored event: what the relay publishes. */
+export interface OutboxPayload {
+  version: number;
+  type: EventType;
+  marketId: string;
+  data: Record<string, unknown>;
+}
+
 export interface OutboxRow {
   id: string;
   /** bigserial, as PostgreSQL's driver returns it: a decimal string. */
   seq: string;
   type: EventType;
-  payload: { version: number; type: EventType; marketId: string; data: Record<string, unknown> };
+  payload: OutboxPayload;
   createdAt: Date;
   attempts: number;
 }
@@ -20,10 +28,18 @@ export interface OutboxRow {
  */
 const RELAY_LOCK_KEY = '122550254464888';
 
-/** Every query on `outbox_events` except the insert, which OutboxService makes in the writer's transaction. */
+/** Every query on `outbox_events`. */
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** In the writer's transaction, so the event exists exactly when its change committed. */
+  async insert(manager: EntityManager, aggregateId: string, payload: OutboxPayload): Promise<void> {
+    await manager.query(
+      `INSERT INTO outbox_events (aggregate_id, type, payload) VALUES ($1, $2, $3::jsonb)`,
+      [aggregateId, payload.type, JSON.stringify(payload)],
+    );
+  }
 
   /**
    * Takes the relay lock for the rest of the transaction, or answers false at once when

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { OutboxRepository } from './outbox.repository';
 
 export const EVENT_TYPES = [
   'market.created',
@@ -19,15 +20,19 @@ export const EVENT_VERSION = 1;
  */
 @Injectable()
 export class OutboxService {
-  async add(
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  add(
     manager: EntityManager,
     type: EventType,
     marketId: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    await manager.query(
-      `INSERT INTO outbox_events (aggregate_id, type, payload) VALUES ($1, $2, $3::jsonb)`,
-      [marketId, type, JSON.stringify({ version: EVENT_VERSION, type, marketId, data })],
-    );
+    return this.outbox.insert(manager, marketId, {
+      version: EVENT_VERSION,
+      type,
+      marketId,
+      data,
+    });
   }
 }

@@ -1,9 +1,27 @@
 /**
- * What other modules may use of markets. Its repository and entity stay inside (an ESLint
- * rule says so); row and status types come from here.
+ * What other modules may use of markets (docs/architecture.md, module map). Its repository,
+ * entity, cache and feature service stay inside; an ESLint rule keeps the first two so.
  */
 export { MarketsModule } from './markets.module';
-export { MarketsService } from './markets.service';
-export { MARKET_STATUSES, OUTCOMES, visibleStatus } from './market.entity';
-export type { MarketStatus, Outcome, StoredMarketStatus } from './market.entity';
-export type { MarketRow } from './markets.repository';
+export { MarketBook, lmsrForRequest } from './market-book';
+export {
+  MARKET_STATUSES,
+  OUTCOMES,
+  STORED_MARKET_STATUSES,
+  VISIBLE_STATUS_SQL,
+  visibleStatus,
+} from './market.types';
+export type {
+  LockedMarketRow,
+  MarketInsert,
+  MarketResolution,
+  MarketRow,
+  MarketStateChange,
+  MarketStatus,
+  Outcome,
+  StoredMarketStatus,
+} from './market.types';
+export { lmsrState, priceOf, quoteBuy, quoteSell, storedProbability, subsidyFor } from './lmsr';
+export type { LmsrState } from './lmsr';
+export { CreateMarketDto } from './dto/market-write.dto';
+export { MarketResponse } from './dto/market.response';

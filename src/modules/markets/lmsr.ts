@@ -24,7 +24,7 @@
  * hence a market's collateral (subsidy + buys − sells) never drops below cost(q), and
  * cost(q) ≥ max(qYes, qNo), the most the market can ever pay out.
  */
-import { CREDIT_PLACES, Dec, SHARE_PLACES } from '../../common/money/decimal';
+import { CREDIT_PLACES, Dec, probabilityFixed, SHARE_PLACES } from '../../common/money/decimal';
 
 export type Outcome = 'YES' | 'NO';
 
@@ -82,6 +82,20 @@ export function cost(state: LmsrState): Dec {
 /** The price (probability) of `outcome`, in (0, 1), full precision (50 digits). */
 export function priceOf(state: LmsrState, outcome: Outcome): Dec {
   return priceIn(snap(normalise(state)), checkOutcome(outcome));
+}
+
+/** The state of a stored market, whose numeric columns read as decimal strings. */
+export function lmsrState(market: { qYes: string; qNo: string; liquidity: string }): LmsrState {
+  return {
+    qYes: new Dec(market.qYes),
+    qNo: new Dec(market.qNo),
+    liquidity: new Dec(market.liquidity),
+  };
+}
+
+/** The YES price as `markets.probability` stores it (and trades report it): 6 places. */
+export function storedProbability(state: LmsrState): string {
+  return probabilityFixed(priceOf(state, 'YES'));
 }
 
 /** The creator's up-front subsidy, the market maker's worst-case loss b · ln 2, rounded up. */

@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { REDIS } from '../../redis/redis.module';
-import { MarketRow } from './markets.repository';
+import { MarketRow } from './market.types';
 
 export interface CachedMarket {
   market: MarketRow;

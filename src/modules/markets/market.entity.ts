@@ -1,11 +1,6 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
-
-export const STORED_MARKET_STATUSES = ['active', 'resolved', 'cancelled'] as const;
-export type StoredMarketStatus = (typeof STORED_MARKET_STATUSES)[number];
-export { MARKET_STATUSES, OUTCOMES } from '../../common/vocabulary';
-import type { MarketStatus, Outcome } from '../../common/vocabulary';
-export type { MarketStatus, Outcome } from '../../common/vocabulary';
+import type { Outcome, StoredMarketStatus } from './market.types';
 
 /** The expressions of the generated search columns; typeorm_metadata holds the same text. */
 const SEARCH_DOCUMENT_EXPRESSION =
@@ -101,12 +96,4 @@ export class MarketEntity {
     update: false,
   })
   searchName!: string | null;
-}
-
-export function visibleStatus(
-  status: StoredMarketStatus,
-  closesAt: Date,
-  now = new Date(),
-): MarketStatus {
-  return status === 'active' && closesAt.getTime() <= now.getTime() ? 'closed' : status;
 }

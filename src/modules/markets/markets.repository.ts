@@ -2,36 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
-import { MarketStatus, Outcome, StoredMarketStatus } from './market.entity';
-
-export interface MarketRow {
-  id: string;
-  name: string;
-  description: string;
-  status: StoredMarketStatus;
-  outcome: Outcome | null;
-  qYes: string;
-  qNo: string;
-  liquidity: string;
-  subsidy: string;
-  collateral: string;
-  volume: string;
-  probability: string;
-  tradeCount: number;
-  cancelRefundRatio: string | null;
-  tags: string[];
-  creatorId: string;
-  closesAt: Date;
-  resolvedAt: Date | null;
-  settledAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** A market row as locked, with the database's clock at that moment. */
-export interface LockedMarketRow extends MarketRow {
-  lockedAt: Date;
-}
+import {
+  LockedMarketRow,
+  MarketInsert,
+  MarketResolution,
+  MarketRow,
+  MarketStateChange,
+  MarketStatus,
+  visibleStatusIs,
+} from './market.types';
 
 /** Public field name → SQL expression. The only columns a list may select or sort by. */
 export const MARKET_COLUMNS = {
@@ -91,25 +70,6 @@ export interface MarketListQuery {
   after?: { value: string; id: string };
 }
 
-export interface MarketInsert {
-  name: string;
-  description: string;
-  liquidity: string;
-  subsidy: string;
-  tags: string[];
-  creatorId: string;
-  closesAt: Date;
-}
-
-export interface MarketStateChange {
-  qYes: string;
-  qNo: string;
-  probability: string;
-  /** Signed change of collateral (buys add, sells subtract). */
-  collateralDelta: string;
-  volumeDelta: string;
-}
-
 @Injectable()
 export class MarketsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -132,10 +92,12 @@ export class MarketsRepository {
     ) as Promise<MarketRow>;
   }
 
-  findById(id: string, manager: EntityManager = this.db.manager): Promise<MarketRow | null> {
-    return queryOne<MarketRow>(manager, `SELECT ${ALL_COLUMNS} FROM markets m WHERE m.id = $1`, [
-      id,
-    ]);
+  findById(id: string): Promise<MarketRow | null> {
+    return queryOne<MarketRow>(
+      this.db.manager,
+      `SELECT ${ALL_COLUMNS} FROM markets m WHERE m.id = $1`,
+      [id],
+    );
   }
 
   /** A batch of markets in one query. */
@@ -195,11 +157,7 @@ export class MarketsRepository {
   async resolve(
     manager: EntityManager,
     id: string,
-    resolution: {
-      status: 'resolved' | 'cancelled';
-      outcome: Outcome | null;
-      cancelRefundRatio: string | null;
-    },
+    resolution: MarketResolution,
   ): Promise<MarketRow> {
     return (await queryOne<MarketRow>(
       manager,
@@ -284,18 +242,7 @@ export class MarketsRepository {
 
   private filterSql(filter: MarketListFilter, param: (value: unknown) => string): string[] {
     const where: string[] = [];
-    switch (filter.status) {
-      case 'active':
-        where.push(`m.status = 'active' AND m.closes_at > now()`);
-        break;
-      case 'closed':
-        where.push(`m.status = 'active' AND m.closes_at <= now()`);
-        break;
-      case 'resolved':
-      case 'cancelled':
-        where.push(`m.status = ${param(filter.status)}`);
-        break;
-    }
+    if (filter.status) where.push(visibleStatusIs(filter.status, param));
     if (filter.creatorId) where.push(`m.creator_id = ${param(filter.creatorId)}::uuid`);
     if (filter.tag) where.push(`m.tags @> ARRAY[${param(filter.tag)}]::text[]`);
     if (filter.closesBefore) where.push(`m.closes_at < ${param(filter.closesBefore)}`);

@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import {
   ConflictError,
   ForbiddenError,
-  MarketNotOpenError,
   NotFoundError,
   ValidationFailedError,
 } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
-import { Dec, probability } from '../../common/money/decimal';
+import { probability } from '../../common/money/decimal';
 import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
 import { UsersService } from '../users/users.service';
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
@@ -24,17 +23,11 @@ import {
   MarketResponse,
   toMarketResponse,
 } from './dto/market.response';
-import { LmsrInputError, LmsrState, Outcome, quoteBuy, quoteSell } from './lmsr';
+import { lmsrState, quoteBuy, quoteSell } from './lmsr';
+import { lmsrForRequest, MarketBook } from './market-book';
 import { MarketCache } from './market-cache';
-import { visibleStatus } from './market.entity';
-import {
-  LockedMarketRow,
-  MarketColumn,
-  MarketInsert,
-  MarketRow,
-  MarketsRepository,
-  MarketStateChange,
-} from './markets.repository';
+import { MarketRow, Outcome, visibleStatus } from './market.types';
+import { MarketColumn, MarketsRepository } from './markets.repository';
 
 /** Columns each response field needs. */
 const FIELD_COLUMNS: Record<MarketField, MarketColumn[]> = {
@@ -65,20 +58,17 @@ export interface QuoteResponse {
   probabilityAfter: number;
 }
 
-export function lmsrState(market: Pick<MarketRow, 'qYes' | 'qNo' | 'liquidity'>): LmsrState {
-  return {
-    qYes: new Dec(market.qYes),
-    qNo: new Dec(market.qNo),
-    liquidity: new Dec(market.liquidity),
-  };
-}
-
+/**
+ * The markets routes' own service: get (cached), list, quote and edit. What other modules do
+ * to a market (open, trade, resolve, settle, delete) goes through `MarketBook`.
+ */
 @Injectable()
 export class MarketsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly markets: MarketsRepository,
     private readonly cache: MarketCache,
+    private readonly book: MarketBook,
     private readonly users: UsersService,
     private readonly outbox: OutboxService,
   ) {}
@@ -143,9 +133,9 @@ export class MarketsService {
     }
     const market = await this.markets.findById(id);
     if (!market) throw new NotFoundError('Market', id);
-    this.assertOpen(market);
+    this.book.assertOpen(market);
     const state = lmsrState(market);
-    try {
+    return lmsrForRequest((): QuoteResponse => {
       if (query.amount !== undefined) {
         const buy = quoteBuy(state, query.outcome, query.amount);
         return {
@@ -166,9 +156,7 @@ export class MarketsService {
         probabilityBefore: probability(sell.probabilityBefore),
         probabilityAfter: probability(sell.probabilityAfter),
       };
-    } catch (error) {
-      throw this.translateLmsrError(error);
-    }
+    });
   }
 
   // ---- edits -------------------------------------------------------------------------------
@@ -188,9 +176,10 @@ export class MarketsService {
         body: ['at least one of name, description, closesAt, tags is required'],
       });
     }
-    const updated = await this.db.transaction((manager) => this.update(manager, user, id, changes));
-    await this.cache.invalidate(id);
-    return this.toResponse(updated, await this.creatorOf(updated));
+    const updated = await this.transactions.run((manager) =>
+      this.update(manager, user, id, changes),
+    );
+    return toMarketResponse(updated, await this.creatorOf(updated)) as MarketResponse;
   }
 
   private async update(
@@ -210,6 +199,7 @@ export class MarketsService {
       );
     }
     const updated = (await this.markets.update(manager, id, changes))!;
+    this.transactions.afterCommit(manager, () => this.cache.invalidate(id));
     await this.outbox.add(manager, 'market.updated', id, {
       changed: Object.keys(changes),
       name: updated.name,
@@ -219,81 +209,9 @@ export class MarketsService {
     return updated;
   }
 
-  // ---- primitives for the trading module (always inside its transaction) ----------------------
-
-  /** Locks the market row; 404 if unknown. Lock order everywhere: market, then users. */
-  async lockForTrade(manager: EntityManager, id: string): Promise<LockedMarketRow> {
-    const market = await this.markets.lockForUpdate(manager, id);
-    if (!market) throw new NotFoundError('Market', id);
-    return market;
-  }
-
-  /** Locks the market row, or answers null when it does not exist (e.g. deleted). */
-  lockIfExists(manager: EntityManager, id: string): Promise<LockedMarketRow | null> {
-    return this.markets.lockForUpdate(manager, id);
-  }
-
-  /**
-   * 409 MARKET_NOT_OPEN unless the market takes trades at `now`. Trades pass the database
-   * clock read under the market's lock (`lockedAt`); quotes, which move nothing, the app's.
-   */
-  assertOpen(market: MarketRow, now: Date = new Date()): void {
-    const status = visibleStatus(market.status, market.closesAt, now);
-    if (status !== 'active') throw new MarketNotOpenError(status);
-  }
-
-  insert(manager: EntityManager, market: MarketInsert): Promise<MarketRow> {
-    return this.markets.insert(manager, market);
-  }
-
-  applyTrade(manager: EntityManager, id: string, change: MarketStateChange): Promise<void> {
-    return this.markets.applyTrade(manager, id, change);
-  }
-
-  resolve(...args: Parameters<MarketsRepository['resolve']>) {
-    return this.markets.resolve(...args);
-  }
-
-  withdrawCollateral(manager: EntityManager, id: string, amount: string): Promise<boolean> {
-    return this.markets.withdrawCollateral(manager, id, amount);
-  }
-
-  markSettled(manager: EntityManager, id: string): Promise<void> {
-    return this.markets.markSettled(manager, id);
-  }
-
-  delete(manager: EntityManager, id: string): Promise<void> {
-    return this.markets.delete(manager, id);
-  }
-
-  findUnsettledIds(): Promise<string[]> {
-    return this.markets.findUnsettledIds();
-  }
-
-  findByIds(ids: string[]): Promise<MarketRow[]> {
-    return this.markets.findByIds(ids);
-  }
-
-  findById(id: string, manager?: EntityManager): Promise<MarketRow | null> {
-    return this.markets.findById(id, manager);
-  }
-
-  /** Call after commit of anything that changed the market. */
-  invalidate(id: string): Promise<void> {
-    return this.cache.invalidate(id);
-  }
-
-  toResponse(market: MarketRow, creator: CreatorDto | null): MarketResponse {
-    return toMarketResponse(market, creator) as MarketResponse;
-  }
-
-  async creatorOf(market: Pick<MarketRow, 'creatorId'>): Promise<CreatorDto | null> {
+  private async creatorOf(market: Pick<MarketRow, 'creatorId'>): Promise<CreatorDto | null> {
     const [creator] = await this.users.findIdentities([market.creatorId]);
     return creator ?? null;
-  }
-
-  translateLmsrError(error: unknown): unknown {
-    return error instanceof LmsrInputError ? new ValidationFailedError(error.message) : error;
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../database/sql';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { VISIBLE_STATUS_SQL } from '../markets';
 import { SearchStatus } from './search-ranking';
 
 export interface KeywordMatchRow {
@@ -25,12 +27,9 @@ export interface SearchResultRow {
   tags: string[];
 }
 
-/** The status a client sees: an active market past its closing time reads as closed. */
-const EFFECTIVE_STATUS = `CASE WHEN m.status = 'active' AND m.closes_at <= now() THEN 'closed' ELSE m.status END`;
-
 /** `$n` is the wanted status or NULL for any. */
 const statusFilter = (param: string) =>
-  `(${param}::text IS NULL OR ${EFFECTIVE_STATUS} = ${param}::text)`;
+  `(${param}::text IS NULL OR ${VISIBLE_STATUS_SQL} = ${param}::text)`;
 
 /**
  * Search reads over the markets table: the keyword query (full text + trigrams), status
@@ -39,7 +38,10 @@ const statusFilter = (param: string) =>
  */
 @Injectable()
 export class SearchRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   /**
    * Keyword candidates, best first: full-text matches (`websearch_to_tsquery` over the
@@ -57,19 +59,20 @@ export class SearchRepository {
     trigramThreshold: number;
     nameWeight: number;
   }): Promise<KeywordMatchRow[]> {
-    return this.db.transaction('READ COMMITTED', async (manager) => {
-      // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
-      // cost microseconds per row, and on broad queries picked a sequential scan testing
-      // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
-      // docs/benchmarks.md, search.
-      await manager.query(
-        `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
+    return this.transactions.run(
+      async (manager) => {
+        // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
+        // cost microseconds per row, and on broad queries picked a sequential scan testing
+        // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
+        // docs/benchmarks.md, search.
+        await manager.query(
+          `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
                 set_config('enable_seqscan', 'off', true)`,
-        [String(input.trigramThreshold)],
-      );
-      return queryRows<KeywordMatchRow>(
-        manager,
-        `WITH input AS (
+          [String(input.trigramThreshold)],
+        );
+        return queryRows<KeywordMatchRow>(
+          manager,
+          `WITH input AS (
            SELECT websearch_to_tsquery('english', search_unaccent($1)) AS query,
                   search_normalize($1) AS normalized
          ),
@@ -93,9 +96,11 @@ export class SearchRepository {
          FROM full_text f FULL JOIN fuzzy z ON z.id = f.id
          ORDER BY coalesce(f.rank, 0) + $4 * coalesce(z.similarity, 0) DESC, "marketId"
          LIMIT $3`,
-        [input.query, input.status, input.limit, input.nameWeight],
-      );
-    });
+          [input.query, input.status, input.limit, input.nameWeight],
+        );
+      },
+      { isolation: 'READ COMMITTED' },
+    );
   }
 
   /**
@@ -127,7 +132,7 @@ export class SearchRepository {
     if (ids.length === 0) return Promise.resolve([]);
     return queryRows<SearchResultRow>(
       this.db.manager,
-      `SELECT m.id, m.name, m.description, ${EFFECTIVE_STATUS} AS status, m.probability,
+      `SELECT m.id, m.name, m.description, ${VISIBLE_STATUS_SQL} AS status, m.probability,
               m.volume, m.closes_at AS "closesAt", m.tags
        FROM markets m WHERE m.id = ANY($1::uuid[])`,
       [ids],

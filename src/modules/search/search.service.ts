@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import {
-  AppError,
+  RateLimitedError,
   ServiceUnavailableError,
   ValidationFailedError,
 } from '../../common/errors/app-error';
@@ -139,7 +139,8 @@ export class SearchService {
     } catch (error) {
       if (!(error instanceof EmbeddingsUnavailableError)) throw error;
       if (input.mode === 'semantic' && error.reason === 'client_limit') {
-        throw new AppError('RATE_LIMITED', error.message, { reason: error.reason });
+        const retryAfterSeconds = (error.details.retryAfterMs ?? 60_000) / 1000;
+        throw new RateLimitedError(retryAfterSeconds, error.message, { reason: error.reason });
       }
       if (input.mode === 'semantic') {
         throw new ServiceUnavailableError(

@@ -1,19 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { Idempotent } from '../../database/idempotency/idempotency-store';
 import { IdParam } from '../../common/http/id-param.decorator';
-import {
-  ApiIdempotent,
-  IdempotencyKey,
-  sendIdempotent,
-} from '../../common/http/idempotency-key.decorator';
+import { IdempotencyKey, IdempotentRoute } from '../../common/http/idempotency-key.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { CursorPageQueryDto } from '../../common/pagination/pagination.dto';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
-import { CreateMarketDto } from '../markets/dto/market-write.dto';
-import { MarketResponse } from '../markets/dto/market.response';
+import { CreateMarketDto, MarketResponse } from '../markets';
 import { HistoryQueryDto, ResolveDto, ResolveResponse } from './dto/trading.dto';
 import { ResolutionService } from './resolution.service';
 import { CandleResponse, TradeResponse } from './dto/trading.response';
@@ -36,7 +31,7 @@ export class MarketTradingController {
 
   @Post()
   @RequirePermissions('write')
-  @ApiIdempotent()
+  @IdempotentRoute()
   @ApiOperation({
     summary: 'Create a market',
     description:
@@ -49,9 +44,8 @@ export class MarketTradingController {
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: CreateMarketDto,
     @IdempotencyKey() key: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<MarketResponse> {
-    return sendIdempotent(reply, await this.trading.createMarket(user, body, key));
+  ): Promise<Idempotent<MarketResponse>> {
+    return this.trading.createMarket(user, body, key);
   }
 
   @Delete(':id')

@@ -1,7 +1,5 @@
 import { credits, Dec, probability } from '../../common/money/decimal';
-import { quoteSell } from '../markets/lmsr';
-import { MarketRow, visibleStatus } from '../markets';
-import { lmsrState } from '../markets/markets.service';
+import { lmsrState, MarketRow, quoteSell, visibleStatus } from '../markets';
 import { MarketSummaryDto, PositionResponse } from './dto/trading.response';
 import { PositionRow } from './positions.repository';
 

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { Outcome } from '../markets/market.entity';
+import type { Outcome } from '../../common/vocabulary';
 import { UserEntity } from '../users/user.entity';
 
 export const POSITION_STATUSES = ['open', 'closed', 'settled'] as const;

@@ -1,12 +1,8 @@
-import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { Idempotent } from '../../database/idempotency/idempotency-store';
 import { IdParam } from '../../common/http/id-param.decorator';
-import {
-  ApiIdempotent,
-  IdempotencyKey,
-  sendIdempotent,
-} from '../../common/http/idempotency-key.decorator';
+import { IdempotencyKey, IdempotentRoute } from '../../common/http/idempotency-key.decorator';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
@@ -26,7 +22,7 @@ export class PositionsController {
 
   @Post()
   @RequirePermissions('write')
-  @ApiIdempotent()
+  @IdempotentRoute()
   @ApiOperation({ summary: 'Buy shares of an outcome for an amount of credits' })
   @ApiEnvelope(TradeResultResponse, { status: 201 })
   @ApiErrors(
@@ -40,9 +36,8 @@ export class PositionsController {
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: BuyDto,
     @IdempotencyKey() key: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TradeResultResponse> {
-    return sendIdempotent(reply, await this.trading.buy(user, body, key));
+  ): Promise<Idempotent<TradeResultResponse>> {
+    return this.trading.buy(user, body, key);
   }
 
   @Get()
@@ -68,7 +63,7 @@ export class PositionsController {
 
   @Post(':id/sell')
   @RequirePermissions('write')
-  @ApiIdempotent()
+  @IdempotentRoute()
   @ApiOperation({ summary: 'Sell shares of your position (all of them by default)' })
   @ApiEnvelope(TradeResultResponse)
   @ApiErrors(
@@ -83,8 +78,7 @@ export class PositionsController {
     @IdParam() id: string,
     @Body() body: SellDto,
     @IdempotencyKey() key: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TradeResultResponse> {
-    return sendIdempotent(reply, await this.trading.sell(user, id, body, key));
+  ): Promise<Idempotent<TradeResultResponse>> {
+    return this.trading.sell(user, id, body, key);
   }
 }

@@ -64,7 +64,8 @@ export class PositionsRepository {
     ))!;
   }
 
-  findById(id: string, manager: EntityManager = this.db.manager): Promise<PositionRow | null> {
+  /** `manager`: the caller's transaction, or the pool's manager for a read outside one. */
+  findById(manager: EntityManager, id: string): Promise<PositionRow | null> {
     return queryOne<PositionRow>(
       manager,
       `SELECT ${POSITION_COLUMNS} FROM positions p WHERE p.id = $1`,

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type Redis from 'ioredis';
 import { REDIS } from '../../redis/redis.module';
 import { NotFoundError, ValidationFailedError } from '../../common/errors/app-error';
@@ -6,7 +8,7 @@ import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook } from '../markets';
 import {
   HISTORY_INTERVALS,
   HistoryQueryDto,
@@ -35,9 +37,10 @@ function historyCacheKey(marketId: string, tradeCount: number, query: HistoryQue
 @Injectable()
 export class PositionsService {
   constructor(
+    @InjectDataSource() private readonly db: DataSource,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
-    private readonly markets: MarketsService,
+    private readonly markets: MarketBook,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
@@ -66,7 +69,7 @@ export class PositionsService {
    * of a deleted market is 404 too (kept only as the audit trail).
    */
   async getForUser(user: AuthenticatedUser, id: string): Promise<PositionResponse> {
-    const position = await this.positions.findById(id);
+    const position = await this.positions.findById(this.db.manager, id);
     if (!position || (position.userId !== user.id && !roleHas(user.role, 'admin'))) {
       throw new NotFoundError('Position', id);
     }

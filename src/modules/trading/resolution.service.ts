@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ConflictError, ForbiddenError } from '../../common/errors/app-error';
-import { runTransaction } from '../../database/transaction';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { OutboxService } from '../events/outbox.service';
-import { MarketResponse } from '../markets/dto/market.response';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook, MarketResponse } from '../markets';
 import { cancelRefundRatio } from './money-rules';
 import { PositionsRepository } from './positions.repository';
 import { SettlementProducer } from './settlement.producer';
@@ -24,8 +21,8 @@ export type Resolution = 'YES' | 'NO' | 'CANCEL';
 @Injectable()
 export class ResolutionService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly markets: MarketsService,
+    private readonly transactions: TransactionRunner,
+    private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly outbox: OutboxService,
@@ -37,8 +34,8 @@ export class ResolutionService {
     marketId: string,
     resolution: Resolution,
   ): Promise<{ market: MarketResponse; jobId: string }> {
-    const market = await runTransaction(this.db, async (manager) => {
-      const locked = await this.markets.lockForTrade(manager, marketId);
+    const market = await this.transactions.run(async (manager) => {
+      const locked = await this.markets.lock(manager, marketId);
       if (locked.creatorId !== user.id && !roleHas(user.role, 'delete')) {
         throw new ForbiddenError('Only the creator or a moderator can resolve this market.');
       }
@@ -74,7 +71,6 @@ export class ResolutionService {
       });
       return resolved;
     });
-    await this.markets.invalidate(marketId);
     const jobId = await this.settlement.enqueue(marketId);
     return { market: this.markets.toResponse(market, await this.markets.creatorOf(market)), jobId };
   }

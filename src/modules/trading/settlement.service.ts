@@ -1,14 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { credits, Dec } from '../../common/money/decimal';
 import { AppConfig } from '../../config/app-config';
-import { runTransaction } from '../../database/transaction';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
-import { MarketRow } from '../markets';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook, MarketRow } from '../markets';
 import { LedgerService } from '../users/ledger.service';
 import { payout } from './money-rules';
 import { PositionsRepository } from './positions.repository';
@@ -26,8 +24,8 @@ export class SettlementService {
   private readonly logger = new Logger(SettlementService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly markets: MarketsService,
+    private readonly transactions: TransactionRunner,
+    private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly ledger: LedgerService,
     private readonly outbox: OutboxService,
@@ -40,15 +38,12 @@ export class SettlementService {
   ): Promise<void> {
     let settled = 0;
     for (;;) {
-      const result = await runTransaction(this.db, (manager) =>
-        this.settleBatch(manager, marketId),
-      );
+      const result = await this.transactions.run((manager) => this.settleBatch(manager, marketId));
       if (result.done) break;
       settled += result.positions;
       await onProgress?.(settled);
       if (this.config.settlement.batchPauseMs > 0) await sleep(this.config.settlement.batchPauseMs);
     }
-    await this.markets.invalidate(marketId);
     this.logger.log({ marketId, settled }, 'market settled');
   }
 

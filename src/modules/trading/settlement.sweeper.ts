@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { MarketsService } from '../markets/markets.service';
+import { MarketBook } from '../markets';
 import { SettleJobDataV1, SETTLEMENT_QUEUE, settleJobId } from './settlement.jobs';
 import { SettlementProducer } from './settlement.producer';
 
@@ -18,7 +18,7 @@ export class SettlementSweeper implements OnApplicationBootstrap, OnApplicationS
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly markets: MarketsService,
+    private readonly markets: MarketBook,
     private readonly producer: SettlementProducer,
     @InjectQueue(SETTLEMENT_QUEUE) private readonly bull: Queue<SettleJobDataV1>,
   ) {}

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Outcome } from '../markets/market.entity';
+import type { Outcome } from '../../common/vocabulary';
 import { UserEntity } from '../users/user.entity';
 import { PositionEntity } from './position.entity';
 

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
-import { MarketsModule } from '../markets/markets.module';
+import { MarketsModule } from '../markets';
 import { UsersModule } from '../users/users.module';
 import { MarketTradingController } from './market-trading.controller';
 import { MeTradesController } from './me-trades.controller';

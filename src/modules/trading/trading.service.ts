@@ -1,25 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import {
   ConflictError,
   ForbiddenError,
   InsufficientSharesError,
-  MarketNotOpenError,
   NotFoundError,
   SlippageExceededError,
 } from '../../common/errors/app-error';
 import { credits, Dec, probabilityFixed, shares as toShares } from '../../common/money/decimal';
-import { runTransaction } from '../../database/transaction';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
+import { Idempotent } from '../../database/idempotency/idempotency-store';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
-import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
-import { CreateMarketDto } from '../markets/dto/market-write.dto';
-import { MarketResponse } from '../markets/dto/market.response';
-import { priceOf, quoteBuy, quoteSell, subsidyFor } from '../markets/lmsr';
-import { MarketRow, Outcome } from '../markets';
-import { lmsrState, MarketsService } from '../markets/markets.service';
+import {
+  CreateMarketDto,
+  LmsrState,
+  lmsrForRequest,
+  lmsrState,
+  MarketBook,
+  MarketResponse,
+  MarketRow,
+  Outcome,
+  quoteBuy,
+  quoteSell,
+  storedProbability,
+  subsidyFor,
+} from '../markets';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';
 import { TradeResultResponse, toTradeResponse } from './dto/trading.response';
@@ -34,18 +41,17 @@ const DEFAULT_LIQUIDITY = '100';
  * Every request that moves money on a market: create (subsidy + initial buy), buy, sell and
  * delete (refund). Each is ONE transaction that locks the market row first, then the user's
  * (through the ledger), and writes trade, position, ledger, market counters and outbox event
- * together. The market's cache entry is invalidated after commit.
+ * together. MarketBook invalidates the market's cache entry after commit.
  */
 @Injectable()
 export class TradingService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly markets: MarketsService,
+    private readonly transactions: TransactionRunner,
+    private readonly markets: MarketBook,
     private readonly positions: PositionsRepository,
     private readonly trades: TradesRepository,
     private readonly ledger: LedgerService,
     private readonly outbox: OutboxService,
-    private readonly idempotency: IdempotencyService,
   ) {}
 
   async createMarket(
@@ -56,55 +62,49 @@ export class TradingService {
     // Read before the transaction: a second pool connection taken while the transaction holds
     // one starves the pool (and times out) once concurrent creates reach the pool size.
     const creator = await this.markets.creatorOf({ creatorId: user.id });
-    const result = await runTransaction(this.db, (manager) =>
-      this.idempotency.run(
-        manager,
-        { userId: user.id, key: idempotencyKey, operation: 'markets.create', input },
-        201,
-        async () => {
-          const liquidity = credits(input.liquidity ?? DEFAULT_LIQUIDITY);
-          const subsidy = subsidyFor(new Dec(liquidity));
-          const market = await this.markets.insert(manager, {
-            name: input.name.trim(),
-            description: input.description ?? '',
-            liquidity,
-            subsidy,
-            tags: input.tags ?? [],
-            creatorId: user.id,
-            closesAt: input.closesAt,
-          });
-          await this.ledger.post(manager, {
-            userId: user.id,
-            kind: 'subsidy',
-            amount: `-${subsidy}`,
-            marketId: market.id,
-          });
-          await this.outbox.add(manager, 'market.created', market.id, {
-            name: market.name,
-            creatorId: user.id,
-            liquidity,
-            closesAt: market.closesAt.toISOString(),
-            tags: market.tags,
-          });
-          const opened = input.initialPosition
-            ? (
-                await this.executeBuy(
-                  manager,
-                  user.id,
-                  market,
-                  input.initialPosition.outcome,
-                  input.initialPosition.amount,
-                  undefined,
-                  true,
-                )
-              ).market
-            : market;
-          return this.markets.toResponse(opened, creator);
-        },
-      ),
+    return this.transactions.idempotent(
+      { userId: user.id, key: idempotencyKey, operation: 'markets.create', input, status: 201 },
+      async (manager) => {
+        const liquidity = credits(input.liquidity ?? DEFAULT_LIQUIDITY);
+        const subsidy = subsidyFor(new Dec(liquidity));
+        const market = await this.markets.open(manager, {
+          name: input.name.trim(),
+          description: input.description ?? '',
+          liquidity,
+          subsidy,
+          tags: input.tags ?? [],
+          creatorId: user.id,
+          closesAt: input.closesAt,
+        });
+        await this.ledger.post(manager, {
+          userId: user.id,
+          kind: 'subsidy',
+          amount: `-${subsidy}`,
+          marketId: market.id,
+        });
+        await this.outbox.add(manager, 'market.created', market.id, {
+          name: market.name,
+          creatorId: user.id,
+          liquidity,
+          closesAt: market.closesAt.toISOString(),
+          tags: market.tags,
+        });
+        const opened = input.initialPosition
+          ? (
+              await this.executeBuy(
+                manager,
+                user.id,
+                market,
+                input.initialPosition.outcome,
+                input.initialPosition.amount,
+                undefined,
+                true,
+              )
+            ).market
+          : market;
+        return this.markets.toResponse(opened, creator);
+      },
     );
-    if (!result.refusal) await this.markets.invalidate(result.body.id);
-    return result;
   }
 
   async buy(
@@ -112,27 +112,21 @@ export class TradingService {
     input: BuyDto,
     idempotencyKey?: string,
   ): Promise<Idempotent<TradeResultResponse>> {
-    const result = await runTransaction(this.db, (manager) =>
-      this.idempotency.run(
-        manager,
-        { userId: user.id, key: idempotencyKey, operation: 'positions.buy', input },
-        201,
-        async () => {
-          const market = await this.markets.lockForTrade(manager, input.marketId);
-          const executed = await this.executeBuy(
-            manager,
-            user.id,
-            market,
-            input.outcome,
-            input.amount,
-            input.maxProbability,
-          );
-          return executed.response;
-        },
-      ),
+    return this.transactions.idempotent(
+      { userId: user.id, key: idempotencyKey, operation: 'positions.buy', input, status: 201 },
+      async (manager) => {
+        const market = await this.markets.lock(manager, input.marketId);
+        const executed = await this.executeBuy(
+          manager,
+          user.id,
+          market,
+          input.outcome,
+          input.amount,
+          input.maxProbability,
+        );
+        return executed.response;
+      },
     );
-    await this.markets.invalidate(input.marketId);
-    return result;
   }
 
   async sell(
@@ -141,58 +135,56 @@ export class TradingService {
     input: SellDto,
     idempotencyKey?: string,
   ): Promise<Idempotent<TradeResultResponse>> {
-    let marketId = '';
-    const result = await runTransaction(this.db, (manager) =>
-      this.idempotency.run(
-        manager,
-        { userId: user.id, key: idempotencyKey, operation: `positions.sell:${positionId}`, input },
-        200,
-        async () => {
-          const found = await this.positions.findById(positionId, manager);
-          // Someone else's position, or one of a deleted market, does not exist for the caller.
-          if (!found || found.userId !== user.id) throw new NotFoundError('Position', positionId);
-          marketId = found.marketId;
-          const market = await this.markets.lockIfExists(manager, found.marketId);
-          if (!market) throw new NotFoundError('Position', positionId);
-          const position = (await this.positions.lockById(manager, positionId))!;
-          this.markets.assertOpen(market, market.lockedAt);
-          const selling = toShares(input.shares ?? position.shares);
-          if (new Dec(selling).gt(position.shares) || new Dec(selling).isZero()) {
-            throw new InsufficientSharesError(selling, position.shares);
-          }
-          const quote = this.lmsr(() => quoteSell(lmsrState(market), position.outcome, selling));
-          // quote.proceeds is the 2-place amount the API reports and pays, so the bound
-          // compares exactly what the caller would receive.
-          if (input.minProceeds !== undefined && new Dec(quote.proceeds).lt(input.minProceeds)) {
-            throw new SlippageExceededError(
-              `The sale would pay ${quote.proceeds}, below minProceeds ${input.minProceeds}.`,
-              {
-                proceeds: quote.proceeds,
-                minProceeds: input.minProceeds,
-              },
-            );
-          }
-          const removed = basisRemoved(position, selling);
-          const updatedPosition = await this.positions.applySell(manager, position.id, {
-            shares: selling,
-            proceeds: quote.proceeds,
-            basisRemoved: removed,
-            realized: credits(new Dec(quote.proceeds).minus(removed)),
-          });
-          return this.recordTrade(manager, user.id, market, {
-            side: 'sell',
-            outcome: position.outcome,
-            shares: selling,
-            amount: quote.proceeds,
-            after: quote.after,
-            position: updatedPosition,
-            initial: false,
-          }).then((executed) => executed.response);
-        },
-      ),
+    return this.transactions.idempotent(
+      {
+        userId: user.id,
+        key: idempotencyKey,
+        operation: `positions.sell:${positionId}`,
+        input,
+        status: 200,
+      },
+      async (manager) => {
+        const found = await this.positions.findById(manager, positionId);
+        // Someone else's position, or one of a deleted market, does not exist for the caller.
+        if (!found || found.userId !== user.id) throw new NotFoundError('Position', positionId);
+        const market = await this.markets.lockIfExists(manager, found.marketId);
+        if (!market) throw new NotFoundError('Position', positionId);
+        const position = (await this.positions.lockById(manager, positionId))!;
+        this.markets.assertOpen(market, market.lockedAt);
+        const selling = toShares(input.shares ?? position.shares);
+        if (new Dec(selling).gt(position.shares) || new Dec(selling).isZero()) {
+          throw new InsufficientSharesError(selling, position.shares);
+        }
+        const quote = lmsrForRequest(() => quoteSell(lmsrState(market), position.outcome, selling));
+        // quote.proceeds is the 2-place amount the API reports and pays, so the bound
+        // compares exactly what the caller would receive.
+        if (input.minProceeds !== undefined && new Dec(quote.proceeds).lt(input.minProceeds)) {
+          throw new SlippageExceededError(
+            `The sale would pay ${quote.proceeds}, below minProceeds ${input.minProceeds}.`,
+            {
+              proceeds: quote.proceeds,
+              minProceeds: input.minProceeds,
+            },
+          );
+        }
+        const removed = basisRemoved(position, selling);
+        const updatedPosition = await this.positions.applySell(manager, position.id, {
+          shares: selling,
+          proceeds: quote.proceeds,
+          basisRemoved: removed,
+          realized: credits(new Dec(quote.proceeds).minus(removed)),
+        });
+        return this.recordTrade(manager, user.id, market, {
+          side: 'sell',
+          outcome: position.outcome,
+          shares: selling,
+          amount: quote.proceeds,
+          after: quote.after,
+          position: updatedPosition,
+          initial: false,
+        }).then((executed) => executed.response);
+      },
     );
-    if (marketId) await this.markets.invalidate(marketId);
-    return result;
   }
 
   /**
@@ -202,8 +194,8 @@ export class TradingService {
    * ledger rows stay, so every ledger row's referenceId still resolves for its owner.
    */
   async deleteMarket(user: AuthenticatedUser, id: string): Promise<void> {
-    await runTransaction(this.db, async (manager) => {
-      const market = await this.markets.lockForTrade(manager, id);
+    await this.transactions.run(async (manager) => {
+      const market = await this.markets.lock(manager, id);
       if (market.creatorId !== user.id && !roleHas(user.role, 'delete')) {
         throw new ForbiddenError('Only the creator or a moderator can delete this market.');
       }
@@ -227,7 +219,6 @@ export class TradingService {
       });
       await this.markets.delete(manager, id);
     });
-    await this.markets.invalidate(id);
   }
 
   private async executeBuy(
@@ -242,7 +233,7 @@ export class TradingService {
     // A market created in this transaction has no lock time; its trade's own database stamp
     // is checked against closesAt in recordTrade either way.
     this.markets.assertOpen(market, market.lockedAt);
-    const quote = this.lmsr(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
+    const quote = lmsrForRequest(() => quoteBuy(lmsrState(market), outcome, credits(amount)));
     // The bound compares the 6-place value the API reports (a quote's probabilityAfter), not
     // the 50-digit price, so echoing a quote back is accepted while the price has not moved.
     const reportedAfter = probabilityFixed(quote.probabilityAfter);
@@ -280,13 +271,13 @@ export class TradingService {
       outcome: Outcome;
       shares: string;
       amount: string;
-      after: ReturnType<typeof lmsrState>;
+      after: LmsrState;
       position: Awaited<ReturnType<PositionsRepository['addBuy']>>;
       /** The creator's initialPosition buy, made by the market's create. */
       initial: boolean;
     },
   ) {
-    const probabilityAfter = probabilityFixed(priceOf(trade.after, 'YES'));
+    const probabilityAfter = storedProbability(trade.after);
     const row = await this.trades.insert(manager, {
       marketId: market.id,
       userId,
@@ -302,9 +293,7 @@ export class TradingService {
     // The database stamped the trade; if that stamp is not before closesAt the market had
     // closed by the database's clock (the lock-time check above can be stale by the time a
     // rolled-back lock holder made this transaction wait). Throwing rolls every write back.
-    if (row.createdAt.getTime() >= market.closesAt.getTime()) {
-      throw new MarketNotOpenError('closed');
-    }
+    this.markets.assertOpen(market, row.createdAt);
     const signed = trade.side === 'buy' ? `-${trade.amount}` : trade.amount;
     const balance = new Dec(trade.amount).isZero()
       ? null
@@ -351,13 +340,5 @@ export class TradingService {
       balance: currentBalance,
     };
     return { market: updated, response };
-  }
-
-  private lmsr<T>(compute: () => T): T {
-    try {
-      return compute();
-    } catch (error) {
-      throw this.markets.translateLmsrError(error);
-    }
   }
 }

@@ -7,4 +7,5 @@ export { UsersService } from './users.service';
 export { LedgerService } from './ledger.service';
 export { ROLES } from './user.entity';
 export type { Role } from './user.entity';
+export { EmailTakenError } from './users.repository';
 export type { UserRow } from './users.repository';

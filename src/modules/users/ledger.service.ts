@@ -23,7 +23,7 @@ export class LedgerService {
     const amount = credits(entry.amount);
     const row = await this.ledger.append(manager, { ...entry, amount });
     if (row) return row;
-    const user = await this.users.findById(entry.userId, manager);
+    const user = await this.users.findById(manager, entry.userId);
     if (!user) throw new NotFoundError('User', entry.userId);
     throw new InsufficientFundsError(credits(new Dec(amount).neg()), user.balance);
   }
@@ -39,7 +39,7 @@ export class LedgerService {
   }
 
   async balanceOf(manager: EntityManager, userId: string): Promise<string> {
-    const user = await this.users.findById(userId, manager);
+    const user = await this.users.findById(manager, userId);
     if (!user) throw new NotFoundError('User', userId);
     return user.balance;
   }

@@ -1,10 +1,6 @@
-import { Body, Controller, Get, Patch, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import {
-  ApiIdempotent,
-  IdempotencyKey,
-  sendIdempotent,
-} from '../../common/http/idempotency-key.decorator';
+import { Body, Controller, Get, Patch, Post, Query } from '@nestjs/common';
+import type { Idempotent } from '../../database/idempotency/idempotency-store';
+import { IdempotencyKey, IdempotentRoute } from '../../common/http/idempotency-key.decorator';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
@@ -43,7 +39,7 @@ export class UsersController {
   }
 
   @Post(':id/credits')
-  @ApiIdempotent()
+  @IdempotentRoute()
   @ApiOperation({ summary: 'Grant credits (a `grant` ledger entry)' })
   @ApiEnvelope(LedgerEntryResponse, { status: 201 })
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND')
@@ -52,8 +48,7 @@ export class UsersController {
     @IdParam() id: string,
     @Body() body: GrantCreditsDto,
     @IdempotencyKey() key: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<LedgerEntryResponse> {
-    return sendIdempotent(reply, await this.users.grantCredits(admin, id, body, key));
+  ): Promise<Idempotent<LedgerEntryResponse>> {
+    return this.users.grantCredits(admin, id, body, key);
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ConflictError } from '../../common/errors/app-error';
+import { isUniqueViolation } from '../../database/postgres-errors';
 import { queryOne, queryRows } from '../../database/sql';
 import { Role } from './user.entity';
 
@@ -27,6 +29,13 @@ export interface UserCredentialsRow {
   passwordHash: string;
 }
 
+/** 409: the email belongs to another account (the unique index users_email_uq). */
+export class EmailTakenError extends ConflictError {
+  constructor() {
+    super('An account with this email already exists.');
+  }
+}
+
 const USER_COLUMNS = `id, email, display_name AS "displayName", role, balance,
   authority_version AS "authorityVersion", created_at AS "createdAt"`;
 
@@ -34,21 +43,27 @@ const USER_COLUMNS = `id, email, display_name AS "displayName", role, balance,
 export class UsersRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Inserts with balance 0; the starting grant is a ledger entry. A taken email raises 23505. */
+  /** Inserts with balance 0; the starting grant is a ledger entry. A taken email: EmailTakenError. */
   async insert(
     manager: EntityManager,
     user: { email: string; passwordHash: string; displayName: string; role: Role },
   ): Promise<UserRow> {
-    const row = await queryOne<UserRow>(
-      manager,
-      `INSERT INTO users (email, password_hash, display_name, role) VALUES ($1, $2, $3, $4)
-       RETURNING ${USER_COLUMNS}`,
-      [user.email, user.passwordHash, user.displayName, user.role],
-    );
-    return row!;
+    try {
+      const row = await queryOne<UserRow>(
+        manager,
+        `INSERT INTO users (email, password_hash, display_name, role) VALUES ($1, $2, $3, $4)
+         RETURNING ${USER_COLUMNS}`,
+        [user.email, user.passwordHash, user.displayName, user.role],
+      );
+      return row!;
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_uq')) throw new EmailTakenError();
+      throw error;
+    }
   }
 
-  findById(id: string, manager: EntityManager = this.db.manager): Promise<UserRow | null> {
+  /** `manager`: the caller's transaction, or the pool's manager for a read outside one. */
+  findById(manager: EntityManager, id: string): Promise<UserRow | null> {
     return queryOne<UserRow>(manager, `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
   }
 

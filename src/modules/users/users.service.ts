@@ -6,8 +6,8 @@ import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { Dec } from '../../common/money/decimal';
 import { AppConfig } from '../../config/app-config';
-import { runTransaction } from '../../database/transaction';
-import { Idempotent, IdempotencyService } from '../idempotency/idempotency.service';
+import { Idempotent } from '../../database/idempotency/idempotency-store';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { LedgerEntryResponse, toLedgerEntryResponse } from './dto/user.response';
 import { LedgerService } from './ledger.service';
 import { UserAuthorityService } from './user-authority.service';
@@ -33,43 +33,36 @@ export class UsersService {
   private readonly roleChangeListeners: RoleChangeListener[] = [];
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly users: UsersRepository,
     private readonly ledger: LedgerService,
     private readonly config: AppConfig,
-    private readonly idempotency: IdempotencyService,
     private readonly authority: UserAuthorityService,
   ) {}
 
   /** Creates the user and grants the starting balance as a ledger row, in one transaction. */
   async create(input: NewUser): Promise<UserRow> {
-    try {
-      return await this.db.transaction(async (manager) => {
-        const user = await this.users.insert(manager, {
-          email: normalizeEmail(input.email),
-          passwordHash: input.passwordHash,
-          displayName: input.displayName.trim(),
-          role: input.role ?? 'user',
-        });
-        const start = this.config.money.startingBalance;
-        if (new Dec(start).isZero()) return user;
-        const grant = await this.ledger.post(manager, {
-          userId: user.id,
-          kind: 'grant',
-          amount: start,
-          reason: 'starting balance',
-        });
-        return { ...user, balance: grant.balanceAfter };
+    return this.transactions.run(async (manager) => {
+      const user = await this.users.insert(manager, {
+        email: normalizeEmail(input.email),
+        passwordHash: input.passwordHash,
+        displayName: input.displayName.trim(),
+        role: input.role ?? 'user',
       });
-    } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
-        throw new ConflictError('An account with this email already exists.');
-      }
-      throw error;
-    }
+      const start = this.config.money.startingBalance;
+      if (new Dec(start).isZero()) return user;
+      const grant = await this.ledger.post(manager, {
+        userId: user.id,
+        kind: 'grant',
+        amount: start,
+        reason: 'starting balance',
+      });
+      return { ...user, balance: grant.balanceAfter };
+    });
   }
 
   async getById(id: string): Promise<UserRow> {
-    const user = await this.users.findById(id);
+    const user = await this.users.findById(this.db.manager, id);
     if (!user) throw new NotFoundError('User', id);
     return user;
   }
@@ -79,9 +72,9 @@ export class UsersService {
     this.roleChangeListeners.push(listener);
   }
 
-  /** The user, or null when absent; inside the caller's transaction when given one. */
-  findById(id: string, manager?: EntityManager): Promise<UserRow | null> {
-    return this.users.findById(id, manager);
+  /** The user, or null when absent, as `manager` (the caller's transaction) sees it. */
+  findById(manager: EntityManager, id: string): Promise<UserRow | null> {
+    return this.users.findById(manager, id);
   }
 
   findCredentials(email: string) {
@@ -108,20 +101,20 @@ export class UsersService {
    * are judged by the new role from the next request on.
    */
   async changeRole(id: string, role: Role): Promise<UserRow> {
-    const user = await this.db.transaction(async (manager) => {
+    const user = await this.transactions.run(async (manager) => {
       const admins = await this.users.lockAdminIds(manager);
       if (role !== 'admin' && admins.length === 1 && admins[0] === id) {
         throw new ConflictError('The last admin cannot be demoted; promote another admin first.');
       }
-      const before = await this.users.findById(id, manager);
+      const before = await this.users.findById(manager, id);
       const updated = await this.users.updateRole(manager, id, role);
       if (!before || !updated) throw new NotFoundError('User', id);
       if (before.role !== role) {
         for (const listener of this.roleChangeListeners) await listener(manager, id);
       }
+      this.transactions.afterCommit(manager, () => this.authority.invalidate(id));
       return updated;
     });
-    await this.authority.invalidate(id);
     return user;
   }
 
@@ -132,21 +125,23 @@ export class UsersService {
     input: { amount: string; reason: string },
     idempotencyKey?: string,
   ): Promise<Idempotent<LedgerEntryResponse>> {
-    return runTransaction(this.db, (manager) =>
-      this.idempotency.run(
-        manager,
-        { userId: admin.id, key: idempotencyKey, operation: `users.grant:${userId}`, input },
-        201,
-        async () =>
-          toLedgerEntryResponse(
-            await this.ledger.post(manager, {
-              userId,
-              kind: 'grant',
-              amount: input.amount,
-              reason: input.reason,
-            }),
-          ),
-      ),
+    return this.transactions.idempotent(
+      {
+        userId: admin.id,
+        key: idempotencyKey,
+        operation: `users.grant:${userId}`,
+        input,
+        status: 201,
+      },
+      async (manager) =>
+        toLedgerEntryResponse(
+          await this.ledger.post(manager, {
+            userId,
+            kind: 'grant',
+            amount: input.amount,
+            reason: input.reason,
+          }),
+        ),
     );
   }
 }

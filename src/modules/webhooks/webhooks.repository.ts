@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
+import { TransactionRunner } from '../../database/transaction-runner';
 import { WebhookDeliveryStatus } from '../../common/vocabulary';
 
 export interface WebhookRow {
@@ -96,14 +97,18 @@ interface MatchedEvent {
 
 @Injectable()
 export class WebhooksRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   get manager(): EntityManager {
     return this.db.manager;
   }
 
+  /** TransactionRunner.run: retried on 40001/40P01 like every other transaction. */
   transaction<T>(run: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(run);
+    return this.transactions.run(run);
   }
 
   /** Locks the owner's row, so two concurrent creations cannot both pass the count. */

@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import {
   ConflictError,
   ForbiddenError,
@@ -8,6 +6,7 @@ import {
   UnauthorizedError,
 } from '../../../common/errors/app-error';
 import { AppConfig } from '../../../config/app-config';
+import { TransactionRunner } from '../../../database/transaction-runner';
 import { UserAuthorityService } from '../../users/user-authority.service';
 import { AuthenticatedUser } from '../../../common/auth/authenticated-user';
 import { ApiKeyScope, roleCoversScopes } from '../../../common/auth/permissions';
@@ -37,7 +36,7 @@ export class ApiKeysService {
   private readonly dummyHash: string;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly keys: ApiKeysRepository,
     private readonly authority: UserAuthorityService,
     config: AppConfig,
@@ -55,7 +54,7 @@ export class ApiKeysService {
       throw new ForbiddenError('Your role does not allow a key with these scopes.');
     }
     const secret = newApiKey(this.hashingKey);
-    const row = await this.db.transaction(async (manager) => {
+    const row = await this.transactions.run(async (manager) => {
       if (!(await this.keys.lockOwner(manager, owner.id))) throw new UnauthorizedError();
       if ((await this.keys.countLive(manager, owner.id)) >= MAX_LIVE_API_KEYS) {
         throw new ConflictError(

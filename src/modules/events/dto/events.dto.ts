@@ -15,7 +15,8 @@ const AFTER_DESCRIPTION =
 const AFTER = { optional: true, min: 0, max: Number.MAX_SAFE_INTEGER } as const;
 
 export class EventsQueryDto {
-  @Field.int({ ...AFTER, default: 0, example: 120, description: AFTER_DESCRIPTION })
+  // Example 0: Swagger UI prefills it, and a seq beyond the latest is a 400 on a young log.
+  @Field.int({ ...AFTER, default: 0, example: 0, description: AFTER_DESCRIPTION })
   after: number = 0;
 
   @Field.int({ optional: true, min: 1, max: MAX_EVENTS_PAGE, default: DEFAULT_EVENTS_PAGE })

@@ -1,8 +1,8 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { probability } from '../../../common/money/decimal';
 import { MARKET_STATUSES, MarketStatus, OUTCOMES, Outcome } from '../../../common/vocabulary';
-import { visibleStatus } from '../market.entity';
-import { MarketRow } from '../markets.repository';
+import { visibleStatus } from '../market.types';
+import { MarketRow } from '../market.types';
 
 export class CreatorDto {
   @ApiProperty({ format: 'uuid', example: '0b7d3c2a-5f1e-4b8a-9c6d-2e4f6a8b0c1d' }) id!: string;

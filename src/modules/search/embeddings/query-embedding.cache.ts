@@ -122,8 +122,15 @@ export class QueryEmbeddingCache {
         'client_limit',
         `This client caused ${this.callsPerClient} embeddings provider calls within ` +
           `${this.clientWindowSeconds} s; new queries use keyword search until the window ends.`,
+        { retryAfterMs: (await this.windowLeftSeconds(key)) * 1000 },
       );
     }
+  }
+
+  /** Seconds until this client's window ends (the whole window if Redis cannot say). */
+  private async windowLeftSeconds(key: string): Promise<number> {
+    const ttl = await this.redis.ttl(key).catch(() => -1);
+    return ttl > 0 ? ttl : this.clientWindowSeconds;
   }
 
   private async read(key: string): Promise<number[] | undefined> {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const MAGIC = 'WVEC1\n';
@@ -69,13 +69,14 @@ export class WordVectors {
 }
 
 /** The converter (plain JS: it runs at `npm ci`, before anything is compiled). */
+/** The converter script of the project this code was built from: the nearest one upwards
+ * (src/… when run from source, dist/src/… or any other build directory inside the project). */
 function converterPath(): string {
-  // src/modules/search/embeddings/local → repo root; dist/src/... → one more level.
-  for (const up of ['../../../../..', '../../../../../..']) {
-    const candidate = join(__dirname, up, 'scripts', 'build-word-vectors.js');
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'scripts', 'build-word-vectors.js');
     if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error('scripts/build-word-vectors.js not found');
   }
-  throw new Error('scripts/build-word-vectors.js not found');
 }
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AppError, ErrorDetails } from '../../common/errors/app-error';
 import { ERROR_STATUS, ErrorCode } from '../../common/errors/error-code';
-import { queryOne } from '../../database/sql';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 const KEY_TTL_HOURS = 24;
 
@@ -14,6 +14,8 @@ export interface IdempotentRequest {
   /** What the request does, e.g. `positions.buy`, plus its validated input. */
   operation: string;
   input: unknown;
+  /** The success status, e.g. 201; stored and replayed with the body. */
+  status: number;
 }
 
 /**
@@ -41,8 +43,6 @@ const STORED_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 interface StoredRefusal {
   error: { code: ErrorCode; message: string; details?: ErrorDetails };
 }
-
-const SAVEPOINT = 'idempotent_work';
 
 /** Stable JSON with sorted keys, so `{a,b}` and `{b,a}` fingerprint the same. */
 function canonical(value: unknown): string {
@@ -72,40 +72,27 @@ function canonical(value: unknown): string {
  *   the key in the same, committed transaction.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyStore {
+  constructor(private readonly keys: IdempotencyKeysRepository) {}
+
+  /** Use through `TransactionRunner.idempotent`, which supplies the transaction. */
   async run<T>(
     manager: EntityManager,
     request: IdempotentRequest,
-    status: number,
     work: () => Promise<T>,
   ): Promise<Idempotent<T>> {
+    const { status } = request;
     if (request.key === undefined) return { status, body: await work(), replayed: false };
     const hash = createHash('sha256')
       .update(`${request.operation}\n${canonical(request.input)}`)
       .digest('hex');
-    const locked = await queryOne<{ locked: boolean }>(
-      manager,
-      `SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0)) AS locked`,
-      [request.userId, request.key],
-    );
-    if (!locked?.locked) {
+    if (!(await this.keys.tryLock(manager, request.userId, request.key))) {
       throw new AppError(
         'IDEMPOTENCY_KEY_IN_FLIGHT',
         'A request with this Idempotency-Key is still being processed.',
       );
     }
-    const stored = await queryOne<{
-      requestHash: string;
-      status: number;
-      body: T;
-      expired: boolean;
-    }>(
-      manager,
-      `SELECT request_hash AS "requestHash", response_status AS status, response_body AS body,
-              expires_at <= now() AS expired
-       FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
-      [request.userId, request.key],
-    );
+    const stored = await this.keys.find(manager, request.userId, request.key);
     if (stored && !stored.expired) {
       if (stored.requestHash !== hash) {
         throw new AppError(
@@ -114,38 +101,31 @@ export class IdempotencyService {
         );
       }
       return stored.status < 400
-        ? { status: stored.status, body: stored.body, replayed: true }
-        : this.refused(stored.body as unknown as StoredRefusal, true);
+        ? { status: stored.status, body: stored.body as T, replayed: true }
+        : this.refused(stored.body as StoredRefusal, true);
     }
-    await manager.query(`SAVEPOINT ${SAVEPOINT}`);
+    await this.keys.savepoint(manager);
     let answer: { status: number; body: unknown };
     let refusal: Idempotent<T> | undefined;
     try {
       answer = { status, body: await work() };
     } catch (error) {
       if (!(error instanceof AppError) || !STORED_REFUSALS.has(error.code)) throw error;
-      await manager.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+      await this.keys.rollbackToSavepoint(manager);
       const body: StoredRefusal = {
         error: { code: error.code, message: error.message, details: error.details },
       };
       answer = { status: ERROR_STATUS[error.code], body };
       refusal = this.refused(body, false);
     }
-    await manager.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, expires_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, now() + make_interval(hours => $6))
-       ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
-         response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
-         created_at = now(), expires_at = EXCLUDED.expires_at`,
-      [
-        request.userId,
-        request.key,
-        hash,
-        answer.status,
-        JSON.stringify(answer.body),
-        KEY_TTL_HOURS,
-      ],
-    );
+    await this.keys.save(manager, {
+      userId: request.userId,
+      key: request.key,
+      requestHash: hash,
+      status: answer.status,
+      body: answer.body,
+      ttlHours: KEY_TTL_HOURS,
+    });
     return refusal ?? { status, body: answer.body as T, replayed: false };
   }
 

@@ -1,5 +1,5 @@
 import { Check, Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
-import { UserEntity } from '../users/user.entity';
+import { UserEntity } from '../../modules/users/user.entity';
 
 /** The stored answer of one keyed request, per user. */
 @Entity('idempotency_keys')
