@@ -35,9 +35,12 @@ if (require.main === module) {
     const startedUp = exitOnSignalDuringStartUp();
     loadDotEnv();
     const config = loadConfig();
-    await prepareDependencies(config, startUpLogger(config, 'Worker'));
+    const log = startUpLogger(config, 'Worker');
+    await prepareDependencies(config, log);
     await startWorker(config);
     startedUp();
+    // What a supervisor (or a test) waits for before it counts the worker as up.
+    log.info('worker started: consumers and outbox relay running');
   };
   start().catch((error: unknown) => {
     console.error(startUpFailureLine(error));

@@ -16,6 +16,7 @@ import { createTestAppOnPrivateRedis, PrivateRedis } from './support/private-red
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 import { testConfig } from './support/test-env';
+import { KNOWN_QUEUES } from '../src/queues/queue-names';
 import { expectError } from './support/errors';
 
 interface Received {
@@ -539,7 +540,7 @@ describe('/admin/queues', () => {
     });
     expect(api.statusCode).toBe(200);
     const names = api.json<{ queues: Array<{ name: string }> }>().queues.map((q) => q.name);
-    expect(names.sort()).toEqual(['market-events', 'search-index', 'settlement']);
+    expect(names.sort()).toEqual([...KNOWN_QUEUES].sort());
   });
 
   it('leaves Swagger and the API as they were', async () => {

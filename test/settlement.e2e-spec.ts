@@ -226,7 +226,7 @@ describe('a worker killed mid-settlement', () => {
   });
   afterAll(() => rmSync(build, { recursive: true, force: true }));
 
-  const startWorker = () => {
+  const startWorker = (env: NodeJS.ProcessEnv = {}) => {
     const worker = spawn(process.execPath, [join(build, 'src/worker.js')], {
       env: {
         PATH: process.env.PATH,
@@ -238,17 +238,25 @@ describe('a worker killed mid-settlement', () => {
         LOG_LEVEL: 'silent',
         SETTLEMENT_BATCH_SIZE: '4',
         SETTLEMENT_BATCH_PAUSE_MS: '250',
+        ...env,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
     workers.push(worker);
     return worker;
   };
 
   it('stops on SIGTERM with exit code 0', async () => {
-    const worker = startWorker();
-    // Give it time to connect and start its consumers and relay.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const worker = startWorker({ LOG_LEVEL: 'info' });
+    // Its consumers and relay run once it says so (a fixed wait lost the race under load).
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      worker.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('worker started')) resolve();
+      });
+      worker.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting`)));
+    });
     const exited = new Promise<number | null>((resolve) =>
       worker.once('exit', (code) => resolve(code)),
     );

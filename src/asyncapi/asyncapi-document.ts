@@ -45,6 +45,9 @@ export function buildAsyncApiDocument(
       },
       'servers',
     );
+    for (const [id, schema] of Object.entries(channel.schemas ?? {})) {
+      addOnce(schemas, id, schema, 'schemas');
+    }
     const channelMessages: Record<string, unknown> = {};
     for (const message of channel.messages) {
       addOnce(schemas, message.payloadSchemaId, message.payload, 'schemas');
@@ -115,7 +118,8 @@ export function buildAsyncApiDocument(
         'version fields are only added and consumers ignore fields they do not know; a ' +
         'consumer refuses a version it does not know. Ids are UUIDs, timestamps ISO 8601 UTC ' +
         'with milliseconds, credits and shares decimal strings. The HTTP API is described by ' +
-        'the OpenAPI document at /docs-json; the queues in more detail in docs/queues.md.',
+        'the OpenAPI document at /docs-json; the event streams (SSE, WebSocket) in more detail ' +
+        'in docs/streaming.md, the queues in docs/queues.md, webhooks in docs/webhooks.md.',
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',

@@ -93,6 +93,11 @@ export interface ChannelSpec {
   server: ServerSpec;
   messages: MessageSpec[];
   operations: OperationSpec[];
+  /**
+   * Schemas the payloads refer to by `$ref` besides their own and the shared formats (e.g.
+   * the WebSocket `event` message wraps the stream events), added to `components.schemas`.
+   */
+  schemas?: Record<string, JsonSchema>;
   /** `x-…` extensions, e.g. the BullMQ key prefix and job options. */
   extensions?: Record<`x-${string}`, unknown>;
 }

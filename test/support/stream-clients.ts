@@ -74,6 +74,15 @@ export class SseClient {
     this.req.destroy();
   }
 
+  /** Stops reading: the server's writes back up as behind a stalled client. */
+  pause(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
+  }
+
   private parse(chunk: string): void {
     this.buffer += chunk;
     let end: number;

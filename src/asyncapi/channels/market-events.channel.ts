@@ -588,3 +588,39 @@ export const MARKET_EVENTS_CHANNEL: ChannelSpec = {
   ],
   extensions: bullmqChannelExtension(QUEUE_NAMES.marketEvents, MARKET_EVENT_JOB_OPTIONS),
 };
+
+/** What the stream channels need of an event type, every version of it together. */
+export interface MarketEventDoc {
+  title: string;
+  summary: string;
+  description?: string;
+  /** The versions the log may hold, oldest first; the last is what the API writes now. */
+  versions: number[];
+  /** `anyOf` the versions' `data` schemas when there are several (each version's alone). */
+  data: JsonSchema;
+  examples: MarketEvent[];
+}
+
+/**
+ * Each event type's `data` schema and examples, for the stream channels: a stream event's
+ * `data` is this `data` (private streams) or its PUBLIC_FIELDS (public ones). `anyOf`, not
+ * `oneOf`: a version-2 binary event's data also fits version 1's open schema.
+ */
+export const MARKET_EVENT_DOCS = Object.fromEntries(
+  (Object.keys(EVENTS) as EventType[]).map((type): [EventType, MarketEventDoc] => {
+    const event = EVENTS[type];
+    const later = event.later ?? [];
+    return [
+      type,
+      {
+        title: event.title,
+        summary: event.summary,
+        description: event.description,
+        versions: [1, ...later.map((v) => v.version)],
+        data:
+          later.length === 0 ? event.data : { anyOf: [event.data, ...later.map((v) => v.data)] },
+        examples: [...event.examples, ...later.flatMap((v) => v.examples)],
+      },
+    ];
+  }),
+) as Record<EventType, MarketEventDoc>;

@@ -354,8 +354,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication, now = new Date
       'Yes/no prediction markets priced by an LMSR market maker. Every response is an envelope ' +
         '`{success, data | error, meta}` and carries `X-Request-Id`; credits and shares are ' +
         'decimal strings. Sign in with **Auth**, press **Authorize** and paste the `accessToken` ' +
-        '(or an API key from POST /api/me/api-keys). The queues (BullMQ jobs for other services) ' +
-        'are described by the AsyncAPI document at `/docs/asyncapi.json`.',
+        '(or an API key from POST /api/me/api-keys). The messages of the event streams (SSE, ' +
+        'WebSocket), the queues (BullMQ jobs for other services) and webhooks are described by ' +
+        'the AsyncAPI document at `/docs/asyncapi.json`.',
     )
     .setVersion('1.0')
     .addServer('/', 'This server')

@@ -88,8 +88,8 @@ export class EventResponse {
       outcome: 'YES',
       shares: '19.504582',
       amount: '10.00',
-      probabilityBefore: 0.5,
-      probabilityAfter: 0.548587,
+      probabilityBefore: '0.500000',
+      probabilityAfter: '0.548587',
     },
     description: 'Depends on `type`; never a trader id or email',
   })
