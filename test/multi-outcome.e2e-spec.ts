@@ -3,6 +3,8 @@ import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './f
 import { api } from './support/api';
 import type { AnyMarketResponse, CandleResponse, QuoteResponse } from './support/api-types';
 import { expectError } from './support/errors';
+import { expectValidPayload, payloadValidators } from './support/asyncapi';
+import { ASYNCAPI_DOCUMENT_PATH } from '../src/asyncapi/asyncapi-document';
 import { moneySnapshot, moneyViolations } from './support/invariants';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
@@ -307,5 +309,53 @@ describe('markets with more than two outcomes', () => {
     await waitForSettled(market.id);
     expect(await balance(trader)).toBe('1000.00');
     expect(await balance(owner)).toBe('1000.00');
+  });
+
+  it("logs version-2 events with outcome ids and every outcome's probability, valid against the AsyncAPI document", async () => {
+    const trader = await registerUser(t);
+    const owner = await registerUser(t);
+    const market = (await createMulti(owner, { outcomes: CANDIDATES })).json().data;
+    const [first, second] = market.outcomes.map((outcome) => outcome.id);
+    await buy(t, trader, { marketId: market.id, outcome: first, amount: '50.00' });
+    expect((await resolve(owner, market.id, second)).statusCode).toBe(202);
+    await waitForSettled(market.id);
+
+    type LoggedEvent = { type: string; version: number; data: Record<string, unknown> };
+    let events: LoggedEvent[] = [];
+    await vi.waitFor(
+      async () => {
+        events = (
+          await api(t).get<LoggedEvent[]>(`/api/events?after=0&limit=1000&marketId=${market.id}`)
+        ).json().data!;
+        expect(events.map((event) => event.type)).toEqual([
+          'market.created',
+          'trade.executed',
+          'market.resolved',
+          'market.settled',
+        ]);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(events.every((event) => event.version === 2)).toBe(true);
+    expect(events[0].data.outcomes).toEqual(
+      market.outcomes.map(({ id, label }) => ({ id, label })),
+    );
+    expect(events[1].data).toMatchObject({
+      outcome: first,
+      probabilityBefore: '0.333333',
+      probabilityAfter: '0.595646',
+      outcomes: [
+        { id: first, probability: '0.595646' },
+        { id: second, probability: '0.202177' },
+        { id: market.outcomes[2].id, probability: '0.202177' },
+      ],
+    });
+    expect(events[2].data).toMatchObject({ resolution: second });
+    expect(events[3].data).toMatchObject({ status: 'resolved', outcome: second });
+    const served: unknown = (
+      await t.request({ method: 'GET', url: ASYNCAPI_DOCUMENT_PATH })
+    ).json();
+    const validators = await payloadValidators(served);
+    for (const event of events) expectValidPayload(validators, '/api/stream', event.type, event);
   });
 });
