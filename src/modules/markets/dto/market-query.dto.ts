@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsIn } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsIn } from 'class-validator';
 import { Field, OnlyWhenPresent } from '../../../common/openapi/field.decorator';
 import { PageQueryDto } from '../../../common/pagination/pagination.dto';
 import { MARKET_STATUSES, MarketStatus, SORT_ORDERS, SortOrder } from '../../../common/vocabulary';
@@ -45,7 +45,7 @@ export class MarketListQueryDto extends PageQueryDto {
   @ApiProperty({
     required: false,
     type: String,
-    description: `Comma-separated subset of: ${MARKET_FIELDS.join(', ')}. The answer then holds only these fields.`,
+    description: `Comma-separated subset of: ${MARKET_FIELDS.join(', ')}, each at most once. The answer then holds only these fields.`,
     example: 'id,name,status,probability',
   })
   @Transform(({ value }: { value: unknown }) =>
@@ -53,6 +53,8 @@ export class MarketListQueryDto extends PageQueryDto {
   )
   @OnlyWhenPresent()
   @ArrayMaxSize(MARKET_FIELDS.length)
+  // A repeated name is a client mistake (and would let the list outgrow the field count).
+  @ArrayUnique({ message: 'fields must not repeat a field' })
   @IsIn(MARKET_FIELDS, { each: true })
   fields?: MarketField[];
 }
