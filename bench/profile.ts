@@ -23,16 +23,39 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** µs on the monotonic clock `process.hrtime` reads, so another process can name a window. */
+  startTime: number;
+}
+
+/** Frames V8 books when the thread runs no JavaScript; left out of the percentages. */
+const IDLE = '(idle)';
+
+/** Microseconds on the clock of `CpuProfile.startTime` (CLOCK_MONOTONIC on Linux). */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 const ROOT = resolve(__dirname, '..', '..');
 
-export function topFrames(profile: CpuProfile, count = 25) {
+/**
+ * Self time by frame and by package, as shares of the busy (non-idle) time. With `window`,
+ * only samples taken inside it count: the measured load, not start-up or warm-up.
+ */
+export function topFrames(profile: CpuProfile, count = 25, window?: { from: number; to: number }) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) =>
-    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)),
-  );
+  let at = profile.startTime;
+  let idle = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.from || at > window.to)) return;
+    if (byId.get(id)!.callFrame.functionName === IDLE) {
+      idle += delta;
+      return;
+    }
+    self.set(id, (self.get(id) ?? 0) + delta);
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const frames = new Map<string, number>();
   const packages = new Map<string, number>();
@@ -56,7 +79,11 @@ export function topFrames(profile: CpuProfile, count = 25) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([name, us]) => ({ name, percent: +((100 * us) / total).toFixed(1) }));
-  return { frames: top(frames), packages: top(packages) };
+  return {
+    frames: top(frames),
+    packages: top(packages),
+    idlePercent: +((100 * idle) / (idle + total || 1)).toFixed(1),
+  };
 }
 
 async function main(): Promise<void> {
@@ -107,6 +134,7 @@ async function main(): Promise<void> {
     },
   );
   const url = `http://127.0.0.1:${port}`;
+  let window: { from: number; to: number } | undefined;
   try {
     await waitForHttp(`${url}/api/health`, api, 90_000);
 
@@ -120,6 +148,7 @@ async function main(): Promise<void> {
       duration: 3,
       ...extra,
     });
+    const from = monotonicMicros();
     const load = children.spawn('load', process.execPath, [join(__dirname, 'load.js')], {
       cwd: ROOT,
       cpu: pin ? 1 : undefined,
@@ -133,6 +162,7 @@ async function main(): Promise<void> {
       }),
     });
     await load.exited;
+    window = { from, to: monotonicMicros() };
     const result = JSON.parse(load.stdout().trim().split('\n').pop()!) as {
       rps: number;
       p50: number;
@@ -149,7 +179,12 @@ async function main(): Promise<void> {
   if (values['no-profile']) return;
   const file = (await readdir(out)).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile in ${out}`);
-  const { frames, packages } = topFrames(JSON.parse(await readFile(join(out, file), 'utf8')));
+  const { frames, packages, idlePercent } = topFrames(
+    JSON.parse(await readFile(join(out, file), 'utf8')) as CpuProfile,
+    25,
+    window,
+  );
+  console.log(`\nmeasured run only; idle ${idlePercent} %, shares below are of the busy time`);
   console.log('\nself time by package:');
   for (const p of packages.slice(0, 15))
     console.log(`${p.percent.toFixed(1).padStart(5)} %  ${p.name}`);

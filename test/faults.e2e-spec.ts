@@ -231,7 +231,8 @@ describe('fault: PostgreSQL connection killed mid-transaction', () => {
           'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM unnest($1::int[]) AS pid',
           [await lock.waiterPids()],
         );
-        expect(killed.n).toBe(1);
+        // The buy, and whatever else of the app's happened to queue behind the same row.
+        expect(killed.n).toBeGreaterThanOrEqual(1);
         res = await pending;
       } finally {
         await lock.release();

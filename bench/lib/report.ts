@@ -121,8 +121,8 @@ export function throughputPlot(r: ScenarioRecord): string {
   });
 }
 
-/** Server CPU per request, averaged over levels: robust to a load generator that caps req/s. */
-export function cpuCostLine(r: ScenarioRecord): string | null {
+/** Server CPU µs per request of each side, averaged over the levels; null if not measured. */
+function cpuMeans(r: ScenarioRecord): { ours: number; ref: number } | null {
   const mean = (values: Array<number | null | undefined>) => {
     const known = values.filter((v): v is number => typeof v === 'number');
     return known.length === values.length && known.length > 0
@@ -131,7 +131,20 @@ export function cpuCostLine(r: ScenarioRecord): string | null {
   };
   const ours = mean(r.points.map((p) => p.ours.cpuUsPerRequest));
   const ref = mean(r.points.map((p) => p.reference.cpuUsPerRequest));
-  if (ours === null || ref === null || ref <= 0) return null;
+  return ours === null || ref === null || ref <= 0 ? null : { ours, ref };
+}
+
+/** The summary's CPU cell: ours / reference µs per request, or a dash. */
+export function cpuSummaryCell(r: ScenarioRecord): string {
+  const cpu = cpuMeans(r);
+  return cpu ? `${cpu.ours.toFixed(0)} / ${cpu.ref.toFixed(0)}` : '–';
+}
+
+/** Server CPU per request, averaged over levels: robust to a load generator that caps req/s. */
+export function cpuCostLine(r: ScenarioRecord): string | null {
+  const cpu = cpuMeans(r);
+  if (!cpu) return null;
+  const { ours, ref } = cpu;
   return (
     `Server CPU per request, averaged over the levels: ${r.oursLabel} ${ours.toFixed(1)} µs, ` +
     `${r.referenceLabel} ${ref.toFixed(1)} µs, so one request costs ${(ours / ref).toFixed(1)}× ` +
@@ -280,13 +293,13 @@ export function renderMarkdown(records: ScenarioRecord[], appendix?: string): st
       '',
       '## Summary',
       '',
-      '| scenario | ours vs reference | target | ratio per connection level | met |',
-      '| --- | --- | --- | --- | --- |',
+      '| scenario | ours vs reference | target | ratio per connection level | server CPU µs/req, ours / reference | met |',
+      '| --- | --- | --- | --- | --- | --- |',
     );
     for (const r of records) {
       const ratios = r.points.map((p) => `${p.connections}: ${p.ratio.toFixed(2)}`).join(', ');
       parts.push(
-        `| [${r.name}](#${r.name}) | ${r.oursLabel} vs ${r.referenceLabel} | ${targetText(r.target)} | ${ratios} | ${r.met ? 'yes' : 'no'} |`,
+        `| [${r.name}](#${r.name}) | ${r.oursLabel} vs ${r.referenceLabel} | ${targetText(r.target)} | ${ratios} | ${cpuSummaryCell(r)} | ${r.met ? 'yes' : 'no'} |`,
       );
     }
     parts.push('');

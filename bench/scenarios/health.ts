@@ -26,11 +26,13 @@ export const scenario = defineScenario({
   name: 'health',
   description:
     'Framework overhead. `GET /api/health` through our whole pipeline — Fastify request id ' +
-    '(`genReqId`) and the `onRequest` hook echoing it, Fastify’s per-request child logger ' +
-    'and nestjs-pino’s middleware putting it into AsyncLocalStorage (at `LOG_LEVEL=warn` ' +
+    '(`genReqId`) and the `onRequest` hook echoing it, Nest’s security-headers hook (the ' +
+    'header set built once at start-up), Fastify’s per-request child logger and the ' +
+    '`onRequest` hook putting it into nestjs-pino’s AsyncLocalStorage (at `LOG_LEVEL=warn` ' +
     'no request line is written), the global guards ' +
-    '(`AppThrottlerGuard`; health is rate-limit class `none`, so it returns before Redis), the ' +
-    'validation pipe, `EnvelopeInterceptor`, the metrics `onResponse` hook — against ' +
+    '(`AppThrottlerGuard`; health is rate-limit class `none`, read once per route, so it ' +
+    'returns before Redis), the validation pipe, `NoStoreInterceptor` and ' +
+    '`EnvelopeInterceptor`, the metrics `onResponse` hook — against ' +
     '`bench/reference/raw-fastify.ts`, a bare Fastify 5 server returning the same JSON body ' +
     '`{success, data: {status: "ok"}, meta: {requestId, timestamp}}` with a UUID request id. ' +
     'Both are checked to return 200 and the same body shape before the load starts.',

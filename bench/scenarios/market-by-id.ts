@@ -58,7 +58,9 @@ export const scenarios = [
         points,
         notes: [
           'Ours makes two Redis round trips per request (the rate limiter’s counter for the ' +
-            '`read` class, then `MGET` entry + version); the reference makes one.',
+            '`read` class, then `MGET` entry + version); the reference makes one. Ours ' +
+            'pipelines them across requests (ioredis auto-pipelining: the commands of every ' +
+            'request handled in one event-loop turn go out in one write).',
         ],
       };
     },

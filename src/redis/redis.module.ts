@@ -7,10 +7,13 @@ export const REDIS = Symbol('REDIS');
 
 /**
  * A Redis client that fails fast: no offline queue and a per-command timeout, so a Redis
- * outage becomes an error the caller can degrade on instead of a hung request.
+ * outage becomes an error the caller can degrade on instead of a hung request. Commands
+ * issued in the same event-loop turn (the rate-limit counters and cache reads of all the
+ * requests parsed in it) go out as one pipeline, one socket write instead of one each.
  */
 export function createRedisClient(config: AppConfig, name: string): Redis {
   const client = new Redis(config.redis.url, {
+    enableAutoPipelining: true,
     keyPrefix: `${config.redis.prefix}:`,
     connectionName: `market-api:${name}`,
     enableOfflineQueue: false,

@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, map } from 'rxjs';
 import { Page, SuccessEnvelope, envelopeMeta } from '../http/envelope';
+import { routeMetadata } from '../http/route-metadata';
 
 const RAW_RESPONSE = 'raw-response';
 /** Marks a handler whose body is sent as is (Prometheus text, dashboards). */
@@ -17,16 +18,14 @@ export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);
 /** Wraps every handler result in the success envelope; a `Page` puts its pagination in meta. */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly raw: (context: ExecutionContext) => boolean | undefined;
+
+  constructor(reflector: Reflector) {
+    this.raw = routeMetadata(reflector, RAW_RESPONSE);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (
-      context.getType() !== 'http' ||
-      this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, [
-        context.getHandler(),
-        context.getClass(),
-      ])
-    ) {
+    if (context.getType() !== 'http' || this.raw(context)) {
       return next.handle();
     }
     const http = context.switchToHttp();

@@ -1,4 +1,3 @@
-import { RequestMethod } from '@nestjs/common';
 import { LogController } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import pino from 'pino';
@@ -50,12 +49,14 @@ export function fastifyLogging(
 /**
  * nestjs-pino reuses Fastify's per-request logger (`useExisting`), so Nest's `Logger` calls
  * made while handling a request carry its request id; no pino-http layer runs. `pinoHttp`
- * only configures the logger used outside requests (boot, shutdown, queue workers).
+ * only configures the logger used outside requests (boot, shutdown, queue workers). No
+ * routes for its middleware: a Fastify hook enters the request's logging context instead
+ * (enterRequestLogContext), which keeps @fastify/middie out of the request path.
  */
 export function loggerOptions(config: AppConfig): Params {
   return {
     pinoHttp: pinoOptions(config),
     useExisting: true,
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+    forRoutes: [],
   };
 }

@@ -6,12 +6,12 @@ import {
   ThrottlerException,
   ThrottlerGuard,
   ThrottlerModuleOptions,
-  ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { ServiceUnavailableError } from '../errors/app-error';
+import { routeMetadata } from '../http/route-metadata';
 import { clientAddress } from './client-address';
 import { RATE_LIMIT_CLASS, RateLimitClass } from './rate-limit.decorator';
 
@@ -32,10 +32,15 @@ function trackerFor(routeClass: RateLimitClass, request: AuthenticatedRequest): 
  * One Redis-backed throttler, with the quota and the tracker chosen by route class.
  * If Redis cannot answer, `read` and `write` fail open (PostgreSQL still guards money and
  * availability matters more), `auth` fails closed with 503 (it is the brute-force target).
+ *
+ * `canActivate` is ours: the route class (read once per route) decides quota, window and key,
+ * so the base guard's per-request reads of `@Throttle`/`@SkipThrottle` metadata, which no
+ * route uses, are skipped; counting, headers and the 429 stay the library's `handleRequest`.
  */
 @Injectable()
 export class AppThrottlerGuard extends ThrottlerGuard {
   private readonly log = new Logger(AppThrottlerGuard.name);
+  private readonly declaredClass: (context: ExecutionContext) => RateLimitClass | undefined;
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -44,30 +49,29 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     private readonly config: AppConfig,
   ) {
     super(options, storage, reflector);
+    this.declaredClass = routeMetadata(reflector, RATE_LIMIT_CLASS);
   }
 
-  private routeClass(context: ExecutionContext): RateLimitClass {
-    const declared = this.reflector.getAllAndOverride<RateLimitClass | undefined>(
-      RATE_LIMIT_CLASS,
-      [context.getHandler(), context.getClass()],
-    );
+  private routeClass(context: ExecutionContext, request: FastifyRequest): RateLimitClass {
+    const declared = this.declaredClass(context);
     if (declared) return declared;
-    const method = context.switchToHttp().getRequest<FastifyRequest>().method;
-    return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+    return request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';
   }
 
-  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    const routeClass = this.routeClass(props.context);
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const routeClass = this.routeClass(context, request);
     if (routeClass === 'none') return true;
-    const request = props.context.switchToHttp().getRequest<AuthenticatedRequest>();
     const tracker = trackerFor(routeClass, request);
     const limit = this.config.rateLimit[routeClass === 'credentials' ? 'auth' : routeClass];
+    const windowMs = this.config.rateLimit.windowMs;
     try {
-      return await super.handleRequest({
-        ...props,
+      return await this.handleRequest({
+        context,
         limit,
-        ttl: this.config.rateLimit.windowMs,
-        blockDuration: this.config.rateLimit.windowMs,
+        ttl: windowMs,
+        blockDuration: windowMs,
+        throttler: this.throttlers[0],
         getTracker: () => tracker,
         generateKey: () => `rate:${routeClass}:${tracker}`,
       });

@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { Observable } from 'rxjs';
 import { RequestWithUser } from '../../common/auth/authenticated-user';
+import { routeMetadata } from '../../common/http/route-metadata';
 
 const NO_STORE = 'no-store';
 
@@ -23,16 +24,16 @@ export const NoStore = () => SetMetadata(NO_STORE, true);
  */
 @Injectable()
 export class NoStoreInterceptor implements NestInterceptor {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly marked: (context: ExecutionContext) => boolean | undefined;
+
+  constructor(reflector: Reflector) {
+    this.marked = routeMetadata(reflector, NO_STORE);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() === 'http') {
       const http = context.switchToHttp();
-      const marked = this.reflector.getAllAndOverride<boolean | undefined>(NO_STORE, [
-        context.getHandler(),
-        context.getClass(),
-      ]);
-      if (marked || http.getRequest<RequestWithUser>().user) {
+      if (this.marked(context) || http.getRequest<RequestWithUser>().user) {
         void http.getResponse<FastifyReply>().header('cache-control', 'no-store');
       }
     }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '../../common/errors/app-error';
 import { RequestWithUser } from '../../common/auth/authenticated-user';
 import { Permission, roleHas, scopesHave } from '../../common/auth/permissions';
+import { routeMetadata } from '../../common/http/route-metadata';
 import {
   REQUIRED_PERMISSIONS,
   SESSION_ONLY,
@@ -14,18 +15,20 @@ import {
  */
 @Injectable()
 export class PermissionsGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly requiredPermissions: (context: ExecutionContext) => Permission[] | undefined;
+  private readonly sessionOnly: (context: ExecutionContext) => boolean | undefined;
+
+  constructor(reflector: Reflector) {
+    this.requiredPermissions = routeMetadata(reflector, REQUIRED_PERMISSIONS);
+    this.sessionOnly = routeMetadata(reflector, SESSION_ONLY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    const required = this.reflector.getAllAndOverride<Permission[] | undefined>(
-      REQUIRED_PERMISSIONS,
-      targets,
-    );
+    const required = this.requiredPermissions(context);
     if (required === undefined) return true;
     const user = context.switchToHttp().getRequest<RequestWithUser>().user;
     if (!user) throw new UnauthorizedError();
-    if (user.apiKey && this.reflector.getAllAndOverride<boolean>(SESSION_ONLY, targets)) {
+    if (user.apiKey && this.sessionOnly(context)) {
       throw new ForbiddenError('An API key cannot manage API keys; sign in with a password.');
     }
     for (const permission of required) {
