@@ -20,6 +20,7 @@ import { OpenAiEmbeddingsProvider } from '../src/modules/search/embeddings/opena
 import { MarketEmbeddingsRepository } from '../src/modules/search/market-embeddings.repository';
 import {
   CANDIDATES_PER_LIST,
+  KEYWORD_SCORED_MATCHES,
   NAME_SIMILARITY_WEIGHT,
   TRIGRAM_THRESHOLD,
 } from '../src/modules/search/search-ranking';
@@ -187,6 +188,7 @@ async function benchmark(markets: number): Promise<void> {
           limit: CANDIDATES_PER_LIST,
           trigramThreshold: TRIGRAM_THRESHOLD,
           nameWeight: NAME_SIMILARITY_WEIGHT,
+          scoredMatchLimit: KEYWORD_SCORED_MATCHES,
         }),
       );
       console.log(`  keyword query ${JSON.stringify(query).padEnd(28)} ${ms(keyword)}`);

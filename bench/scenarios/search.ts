@@ -100,14 +100,15 @@ async function prepareSize(ctx: BenchContext, size: number) {
       reindexSeconds = (performance.now() - started) / 1000;
       ctx.log(`reindexed in ${reindexSeconds.toFixed(1)} s`);
     }
-    // The first semantic query loads every vector into the in-process index.
+    // The API builds its HNSW index in the background (searches meanwhile answer by keyword):
+    // wait until a hybrid search has semantic matches, and report how long that took.
     const started = performance.now();
-    const first = await fetch(`${api.url}/api/search/markets?q=bitcoin&mode=hybrid`);
-    if (first.status !== 200) throw new Error(`hybrid search answered ${first.status}`);
-    const body = (await first.json()) as { data: Array<{ matchedBy: string[] }> };
-    if (!body.data.some((r) => r.matchedBy.includes('semantic'))) {
-      throw new Error('hybrid search returned no semantic match: embeddings missing?');
-    }
+    await waitFor('semantic matches (the vector index)', REINDEX_TIMEOUT_MS, async () => {
+      const response = await fetch(`${api.url}/api/search/markets?q=bitcoin&mode=hybrid`);
+      if (response.status !== 200) throw new Error(`hybrid search answered ${response.status}`);
+      const body = (await response.json()) as { data: Array<{ matchedBy: string[] }> };
+      return body.data.some((r) => r.matchedBy.includes('semantic')) ? true : undefined;
+    });
     const firstLoadSeconds = (performance.now() - started) / 1000;
     return { api, markets, reindexSeconds, firstLoadSeconds };
   } finally {
@@ -125,7 +126,7 @@ function searchScenario(size: number): Scenario {
       '(`test/support/fake-embeddings-server.ts`, OpenAI wire format, 384 dimensions) as its ' +
       'provider, run as a child process by `bench/reference/fake-embeddings.ts`; every ' +
       'market is embedded through `POST /api/search/reindex` (admin) before the load. Ours ' +
-      'is `mode=hybrid` (keyword list + in-memory cosine scan, fused by RRF), the reference ' +
+      'is `mode=hybrid` (keyword list + in-process HNSW index, fused by RRF), the reference ' +
       'row `mode=keyword` on the same instance, both rotating over 10 queries (words, a ' +
       'phrase, `or`, a typo). Query embeddings are cached after the first request of each ' +
       'query, so the provider is not what is measured.',
@@ -185,7 +186,7 @@ function searchScenario(size: number): Scenario {
             (reindexSeconds === null
               ? 'embeddings were already there (reused).'
               : `embedding all of them through the reindex job took ${reindexSeconds.toFixed(1)} s.`) +
-            ` The first hybrid query (loading every vector into memory) took ${firstLoadSeconds.toFixed(2)} s.`,
+            ` Hybrid search had semantic matches (the HNSW index loaded) ${firstLoadSeconds.toFixed(1)} s after that.`,
         ],
       };
     },

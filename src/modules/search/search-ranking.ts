@@ -16,6 +16,18 @@ export type MatchSource = 'keyword' | 'semantic';
 export const CANDIDATES_PER_LIST = 100;
 
 /**
+ * Each keyword arm scores at most this many matches: the first ones its GIN index hands over
+ * (in table order), not every match. Scoring reads each match's row (ts_rank_cd a whole
+ * document), so "bitcoin" over 20,000 matching markets of 100k cost 360 ms; bounded, a broad
+ * query costs about what a narrow one does (EXPLAIN ANALYZE in docs/search.md). Below the
+ * bound (every query of the labelled set) the arm is exact; above it, which matches are
+ * scored is arbitrary, but the two arms' candidates are then scored in full, so a market both
+ * match ranks by both and name matches still come first. 500 kept the top-20 scores of the
+ * bench queries at 100k equal to the unbounded ones; 300 lost some on "election".
+ */
+export const KEYWORD_SCORED_MATCHES = 500;
+
+/**
  * Typo tolerance: a name matches when `word_similarity(query, name)` (pg_trgm, on lower-cased,
  * unaccented text) reaches this. 0.5 admits one wrong letter in a 9-letter word ("Zephirian"
  * vs "Zephyrian" is 0.54) while "rain" does not match "Ukraine" (0.4).

@@ -50,7 +50,10 @@ export class SearchRepository {
   /**
    * Keyword candidates, best first: full-text matches (`websearch_to_tsquery` over the
    * weighted `search_document`, GIN) and names within the trigram threshold (GIN trigram
-   * index), merged and ordered by `textRank + nameWeight × nameSimilarity`.
+   * index). Each arm reads at most `scoredMatchLimit` matches from its index and keeps its
+   * best `limit`; the union of the two is then scored in full (text rank and name similarity
+   * for every candidate, whichever arm brought it) and ordered by
+   * `textRank + nameWeight × nameSimilarity`.
    *
    * The threshold is set for this transaction only (`set_config(…, true)`), so the `<%`
    * operator, which is what lets the trigram index answer, uses ours and not the server's
@@ -62,6 +65,7 @@ export class SearchRepository {
     limit: number;
     trigramThreshold: number;
     nameWeight: number;
+    scoredMatchLimit: number;
   }): Promise<KeywordMatchRow[]> {
     return this.transactions.run(
       async (manager) => {
@@ -76,31 +80,50 @@ export class SearchRepository {
         );
         return queryRows<KeywordMatchRow>(
           manager,
-          `WITH input AS (
+          `WITH input AS MATERIALIZED (
            SELECT websearch_to_tsquery('english', search_unaccent($1)) AS query,
                   search_normalize($1) AS normalized
          ),
          full_text AS (
-           SELECT m.id, ts_rank_cd(m.search_document, input.query, 32) AS rank
-           FROM markets m CROSS JOIN input
-           WHERE m.search_document @@ input.query AND ${statusFilter('$2')}
-           ORDER BY rank DESC, m.id
+           SELECT matched.id
+           FROM (
+             SELECT m.id, m.search_document
+             FROM markets m
+             WHERE m.search_document @@ websearch_to_tsquery('english', search_unaccent($1))
+               AND ${statusFilter('$2')}
+             LIMIT $5
+           ) matched CROSS JOIN input
+           ORDER BY ts_rank_cd(matched.search_document, input.query, 32) DESC, matched.id
            LIMIT $3
          ),
          fuzzy AS (
-           SELECT m.id, word_similarity(input.normalized, m.search_name) AS similarity
-           FROM markets m CROSS JOIN input
-           WHERE input.normalized <% m.search_name AND ${statusFilter('$2')}
-           ORDER BY similarity DESC, m.id
+           SELECT matched.id
+           FROM (
+             SELECT m.id, m.search_name
+             FROM markets m
+             WHERE search_normalize($1) <% m.search_name AND ${statusFilter('$2')}
+             LIMIT $5
+           ) matched CROSS JOIN input
+           ORDER BY word_similarity(input.normalized, matched.search_name) DESC, matched.id
            LIMIT $3
+         ),
+         scored AS (
+           SELECT m.id,
+                  CASE WHEN m.search_document @@ input.query
+                       THEN ts_rank_cd(m.search_document, input.query, 32) ELSE 0 END AS rank,
+                  CASE WHEN input.normalized <% m.search_name
+                       THEN word_similarity(input.normalized, m.search_name) ELSE 0 END
+                    AS similarity
+           FROM (SELECT id FROM full_text UNION SELECT id FROM fuzzy) candidate
+           JOIN markets m ON m.id = candidate.id
+           CROSS JOIN input
          )
-         SELECT coalesce(f.id, z.id) AS "marketId",
-                coalesce(f.rank, 0)::float8 AS "textRank",
-                coalesce(z.similarity, 0)::float8 AS "nameSimilarity"
-         FROM full_text f FULL JOIN fuzzy z ON z.id = f.id
-         ORDER BY coalesce(f.rank, 0) + $4 * coalesce(z.similarity, 0) DESC, "marketId"
+         SELECT id AS "marketId", rank::float8 AS "textRank",
+                similarity::float8 AS "nameSimilarity"
+         FROM scored
+         ORDER BY rank + $4 * similarity DESC, id
          LIMIT $3`,
-          [input.query, input.status, input.limit, input.nameWeight],
+          [input.query, input.status, input.limit, input.nameWeight, input.scoredMatchLimit],
         );
       },
       { isolation: 'READ COMMITTED' },

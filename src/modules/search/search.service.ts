@@ -15,6 +15,7 @@ import { SearchIndexer } from './search-index.producer';
 import {
   CANDIDATES_PER_LIST,
   KEYWORD_RRF_K,
+  KEYWORD_SCORED_MATCHES,
   MatchSource,
   NAME_SIMILARITY_WEIGHT,
   SEMANTIC_MIN_SIMILARITY,
@@ -121,6 +122,7 @@ export class SearchService {
       limit: CANDIDATES_PER_LIST,
       trigramThreshold: TRIGRAM_THRESHOLD,
       nameWeight: NAME_SIMILARITY_WEIGHT,
+      scoredMatchLimit: KEYWORD_SCORED_MATCHES,
     });
     return matches.map((match) => match.marketId);
   }
