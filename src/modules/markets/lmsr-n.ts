@@ -27,6 +27,7 @@
  */
 import { CREDIT_PLACES, Dec, SHARE_PLACES } from '../../common/money/decimal';
 import { LmsrInputError, parseQuantity, toDec } from './lmsr';
+import { exp, ln } from './lmsr-memo';
 
 export { LmsrInputError } from './lmsr';
 
@@ -118,15 +119,15 @@ export function quoteMultiBuy(
   let base = d.gt(0) ? d : ZERO;
   let inner: Dec;
   if (x.gt(1)) {
-    const F = x.neg().exp();
+    const F = exp(x.neg());
     inner = (d.gt(0) ? E.times(F) : F).plus(ONE.minus(F).times(S));
     base = base.plus(x);
   } else {
     // For tiny x, e^x − 1 keeps 50 + log10(x) significant digits: ≥ 40 for any b ≤ 1e8.
-    const A = x.exp().minus(1);
+    const A = exp(x).minus(1);
     inner = (d.gt(0) ? E : ONE).plus(A.times(S));
   }
-  const exact = b.times(base.plus(inner.ln()));
+  const exact = b.times(base.plus(ln(inner)));
 
   const scale = Dec.max(1, ...before.s.q, b, paid, exact);
   let bought = exact.minus(scale.times(GUARD)).toDecimalPlaces(SHARE_PLACES, Dec.ROUND_DOWN);
@@ -173,8 +174,8 @@ export function quoteMultiSell(
   // proceeds = −b · ln(1 − p_i + p_i · e^(−Δ/b)) = b · (ln S − ln(R_i + E_i · T)) with
   // T = e^(−Δ/b) and R_i = Σ_{j≠i} E_j = S·(1 − p_i), summed directly: never forming 1 − p_i.
   const E = before.e[i];
-  const T = sold.div(b).neg().exp();
-  const viaFormula = b.times(before.log.minus(before.others(i).plus(E.times(T)).ln()));
+  const T = exp(sold.div(b).neg());
+  const viaFormula = b.times(before.log.minus(ln(before.others(i).plus(E.times(T)))));
   const after = snap(withDelta(before.s, i, sold.neg()));
   const viaCost = costOf(before).minus(costOf(after));
 
@@ -213,13 +214,13 @@ class Snapshot {
   private lnSum?: Dec;
 
   constructor(readonly s: Checked) {
-    this.e = s.q.map((q) => (q.eq(s.m) ? ONE : s.m.minus(q).div(s.b).neg().exp()));
+    this.e = s.q.map((q) => (q.eq(s.m) ? ONE : exp(s.m.minus(q).div(s.b).neg())));
     this.sum = this.e.reduce((total, e) => total.plus(e), ZERO);
   }
 
   /** ln S, in [0, ln N]; computed on first use (prices do not need it). */
   get log(): Dec {
-    return (this.lnSum ??= this.sum.ln());
+    return (this.lnSum ??= ln(this.sum));
   }
 
   /** Σ_{j≠i} E_j, summed from the terms (S − E_i would cancel when p_i is near 1). */

@@ -25,6 +25,7 @@
  * cost(q) ≥ max(qYes, qNo), the most the market can ever pay out.
  */
 import { CREDIT_PLACES, Dec, probabilityFixed, SHARE_PLACES } from '../../common/money/decimal';
+import { exp, ln } from './lmsr-memo';
 
 export type Outcome = 'YES' | 'NO';
 
@@ -123,15 +124,15 @@ export function quoteBuy(state: LmsrState, outcome: Outcome, amount: string): Bu
   let base = d.gt(0) ? d : ZERO;
   let inner: Dec;
   if (x.gt(1)) {
-    const F = x.neg().exp();
+    const F = exp(x.neg());
     inner = (d.gt(0) ? E.times(F) : F).plus(ONE.minus(F).times(E.plus(1)));
     base = base.plus(x);
   } else {
     // For tiny x, e^x − 1 keeps 50 + log10(x) significant digits: ≥ 40 for any b ≤ 1e8.
-    const A = x.exp().minus(1);
+    const A = exp(x).minus(1);
     inner = (d.gt(0) ? E : ONE).plus(A.times(E.plus(1)));
   }
-  const exact = b.times(base.plus(inner.ln()));
+  const exact = b.times(base.plus(ln(inner)));
 
   const scale = Dec.max(1, before.s.qYes, before.s.qNo, b, paid, exact);
   let bought = exact.minus(scale.times(GUARD)).toDecimalPlaces(SHARE_PLACES, Dec.ROUND_DOWN);
@@ -173,8 +174,8 @@ export function quoteSell(state: LmsrState, outcome: Outcome, shares: string): S
   // logs of sums of positive terms, never forming 1 − p.
   const d = gapOf(before.s, outcome);
   const E = before.e;
-  const S = sold.div(b).neg().exp();
-  const viaFormula = b.times(before.l.minus((d.gt(0) ? ONE.plus(E.times(S)) : E.plus(S)).ln()));
+  const S = exp(sold.div(b).neg());
+  const viaFormula = b.times(before.l.minus(ln(d.gt(0) ? ONE.plus(E.times(S)) : E.plus(S))));
   const after = snap(withDelta(before.s, outcome, sold.neg()));
   const viaCost = costOf(before).minus(costOf(after));
 
@@ -210,12 +211,12 @@ class Snapshot {
   private log?: Dec;
 
   constructor(readonly s: Checked) {
-    this.e = s.qYes.minus(s.qNo).abs().div(s.b).neg().exp();
+    this.e = exp(s.qYes.minus(s.qNo).abs().div(s.b).neg());
   }
 
   /** ln(1 + E), in [0, ln 2]; computed on first use (prices do not need it). */
   get l(): Dec {
-    return (this.log ??= this.e.plus(1).ln());
+    return (this.log ??= ln(this.e.plus(1)));
   }
 }
 
