@@ -1,6 +1,6 @@
 /**
  * Hanson's logarithmic market scoring rule (LMSR) for N ≥ 2 outcomes (DOMAIN.md, "N
- * outcomes"); the binary functions in `lmsr.ts` are this module at N = 2.
+ * outcomes"); `lmsr.ts` is this module at N = 2 with YES/NO names.
  *
  * Pure functions, exact decimal arithmetic with the project's `Dec` (decimal.js, 50
  * significant digits); no JavaScript floats take part in any computation.
@@ -26,10 +26,16 @@
  * binary derivation produces, digit for digit (lmsr-n.spec.ts checks it).
  */
 import { CREDIT_PLACES, Dec, SHARE_PLACES } from '../../common/money/decimal';
-import { LmsrInputError, parseQuantity, toDec } from './lmsr';
 import { exp, ln } from './lmsr-memo';
 
-export { LmsrInputError } from './lmsr';
+/**
+ * Thrown for inputs no trade can be made from: a non-positive or malformed amount or share
+ * count (or one with more decimals than credits/shares carry), selling more than the
+ * outcome's outstanding shares, a buy too small to yield a share, liquidity ≤ 0, q < 0.
+ */
+export class LmsrInputError extends Error {
+  override name = 'LmsrInputError';
+}
 
 /** Outcomes a market may have, inclusive. */
 export const MIN_OUTCOMES = 2;
@@ -292,4 +298,31 @@ function withDelta(s: Checked, i: number, delta: Dec): Checked {
 
 function toState(s: Checked): MultiLmsrState {
   return { q: s.q, liquidity: s.b };
+}
+
+function toDec(value: Dec, what: string): Dec {
+  try {
+    // Re-wrapping matters: a Decimal from another constructor would compute at its own
+    // (default 20-digit) precision. The copy keeps every digit.
+    return new Dec(value);
+  } catch {
+    throw new LmsrInputError(`${what} is not a number`);
+  }
+}
+
+/** A positive decimal string with at most `places` decimals. */
+function parseQuantity(value: string, places: number, what: string): Dec {
+  let parsed: Dec;
+  try {
+    parsed = new Dec(value);
+  } catch {
+    throw new LmsrInputError(`${what} must be a decimal number`);
+  }
+  if (!parsed.isFinite() || !parsed.gt(0)) {
+    throw new LmsrInputError(`${what} must be greater than 0`);
+  }
+  if (parsed.decimalPlaces() > places) {
+    throw new LmsrInputError(`${what} has more than ${places} decimal places`);
+  }
+  return parsed;
 }
