@@ -1,7 +1,17 @@
 // Pure parts of the harness. No timings are asserted anywhere: benchmarks report, tests check logic.
 import { UsageError, parseArgs } from './args';
 import { parsePgbenchSummary } from './pgbench';
-import { REPRODUCE_COMMAND, cpuCostLine, renderMarkdown } from './report';
+import {
+  DATA_SIZE_PLOT,
+  LIST_SIZE_PLOT,
+  REPRODUCE_COMMAND,
+  cpuCostLine,
+  dataSizePlot,
+  listSizePlot,
+  listSizeTable,
+  renderMarkdown,
+  sizedPoints,
+} from './report';
 import {
   LatencyRecorder,
   histogramPercentile,
@@ -243,5 +253,71 @@ describe('renderMarkdown', () => {
       reference: { ...p.reference, cpuUsPerRequest: 15 },
     }));
     expect(cpuCostLine(r)).toContain('4.0×');
+  });
+
+  describe('cost vs data size', () => {
+    /** A sized record with a one-client point (deep page p50 = page 1 p50 × `slower`). */
+    const sized = (name: string, p50: number, slower = 1, levels = [1, 10]): ScenarioRecord => {
+      const r = record(name, '2026-01-03T00:00:00Z');
+      r.oursLabel = 'cursor page 500';
+      r.referenceLabel = 'page 1';
+      r.points = evaluate({ kind: 'throughput-ratio', min: 0.83, text: '' }, [
+        ...levels.map((connections) => ({
+          connections,
+          ours: m(900, { p50: p50 * slower, p95: p50 * slower * 2, cpuUsPerRequest: 110 }),
+          reference: m(1000, { p50, p95: p50 * 2, cpuUsPerRequest: 100 }),
+        })),
+      ]).points;
+      return r;
+    };
+
+    it('picks the sized records of one family by their one-client point, smallest first', () => {
+      const records = [
+        sized('market-list-200k', 3),
+        sized('market-list-10k', 1),
+        sized('market-list-50k', 2, 1, [10]), // no one-client point: left out
+        sized('market-list', 9),
+        sized('market-list-offset', 9),
+        sized('search-10k', 5),
+      ];
+      expect(sizedPoints(records, 'market-list').map((x) => x.markets)).toEqual([10_000, 200_000]);
+      expect(sizedPoints(records, 'search').map((x) => x.record.name)).toEqual(['search-10k']);
+    });
+
+    it('plots the list only from two sizes on, with p50 and p95 of both pages', () => {
+      expect(listSizePlot([sized('market-list-10k', 1)])).toBeNull();
+      const svg = listSizePlot([sized('market-list-10k', 1), sized('market-list-50k', 2)])!;
+      expect(svg).toContain('market list: latency vs number of markets');
+      for (const label of [
+        'deep cursor page p50',
+        'deep cursor page p95',
+        'page 1 p50',
+        'page 1 p95',
+      ]) {
+        expect(svg).toContain(label);
+      }
+      expect(svg.match(/<polyline/g)).toHaveLength(4);
+      // The search plot ignores list records.
+      expect(dataSizePlot([sized('market-list-10k', 1), sized('market-list-50k', 2)])).toBeNull();
+    });
+
+    it('tabulates one-client latency, the deep-to-first ratio and CPU per request', () => {
+      const table = listSizeTable([sized('market-list-10k', 2, 1.5)]);
+      expect(table).toHaveLength(3);
+      expect(table[2]).toBe(
+        '| 10,000 | cursor page 500 | 2.00 / 4.00 | 3.00 / 6.00 | 1.50× | 110 / 100 |',
+      );
+      expect(listSizeTable([record('health', '2026-01-02T00:00:00Z')])).toEqual([]);
+    });
+
+    it('shows the list plot and table in the summary when two sizes ran', () => {
+      const one = renderMarkdown([sized('market-list-10k', 1)]);
+      expect(one).not.toContain(LIST_SIZE_PLOT);
+      const md = renderMarkdown([sized('market-list-10k', 1), sized('market-list-50k', 2)]);
+      expect(md).toContain('### Cost vs data size');
+      expect(md).toContain(`plots/${LIST_SIZE_PLOT}`);
+      expect(md).toContain('| 50,000 | cursor page 500 |');
+      expect(md).not.toContain(`(plots/${DATA_SIZE_PLOT})`); // no search records
+    });
   });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import Redis from 'ioredis';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import type { BenchContext } from './types';
 
 /** Markets the bench database holds before the data-dependent scenarios run. */
@@ -63,6 +63,37 @@ export async function ensureSeeded(ctx: BenchContext, markets = BENCH_MARKETS): 
   const started = performance.now();
   await seed(ctx, ctx.databaseUrl, markets - have, BENCH_USERS);
   ctx.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The bench database's URL with another database name (per-size databases beside it). */
+export function siblingDatabaseUrl(databaseUrl: string, name: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Seeds the (already migrated) database at `databaseUrl` up to `markets` markets, reused when
+ * it holds them already; resolves to how many it holds.
+ */
+export async function ensureSeededAt(
+  ctx: BenchContext,
+  databaseUrl: string,
+  markets: number,
+  users = 200,
+): Promise<number> {
+  const db = new Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    const have = await countMarkets(db);
+    if (have >= markets) return have;
+    ctx.log(`seeding ${(markets - have).toLocaleString('en-US')} markets into ${databaseUrl}…`);
+    const started = performance.now();
+    await seed(ctx, databaseUrl, markets - have, users);
+    ctx.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return await countMarkets(db);
+  } finally {
+    await db.end();
+  }
 }
 
 /**

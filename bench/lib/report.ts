@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { prettierFormat } from './format';
 import { COLORS, lineChart } from './svg';
 import { noiseNotes, saturationNotes } from './targets';
-import type { Measurement, ScenarioRecord, Target } from './types';
+import type { ComparisonPoint, Measurement, ScenarioRecord, Target } from './types';
 
 export const REPRODUCE_COMMAND = 'npm run setup && npm run bench';
 
@@ -29,45 +29,101 @@ function errorsCell(m: Measurement): string {
 }
 
 export const DATA_SIZE_PLOT = 'cost-vs-data-size.svg';
+export const LIST_SIZE_PLOT = 'list-cost-vs-data-size.svg';
+
+/** One sized scenario's record with its one-client point, e.g. `search-10k` → 10,000 markets. */
+interface SizedPoint {
+  record: ScenarioRecord;
+  markets: number;
+  point: ComparisonPoint;
+}
+
+/** Records named `<prefix>-<n>k` that have a one-client point, smallest size first. */
+export function sizedPoints(records: ScenarioRecord[], prefix: string): SizedPoint[] {
+  const pattern = new RegExp(`^${prefix}-(\\d+)k$`);
+  return records
+    .map((record) => ({ record, size: pattern.exec(record.name)?.[1] }))
+    .filter((x): x is { record: ScenarioRecord; size: string } => x.size !== undefined)
+    .map(({ record, size }) => ({
+      record,
+      markets: Number(size) * 1000,
+      point: record.points.find((p) => p.connections === 1),
+    }))
+    .filter((x): x is SizedPoint => x.point !== undefined)
+    .sort((a, b) => a.markets - b.markets);
+}
+
+/** p50 and p95 of both sides of sized records against the number of markets (one client). */
+function sizeChart(title: string, sized: SizedPoint[], ours: string, reference: string): string {
+  const series = (
+    label: string,
+    color: string,
+    dashed: boolean,
+    pick: (p: ComparisonPoint) => number | null,
+  ) => ({
+    label,
+    color,
+    dashed,
+    values: sized.map((x) => pick(x.point)),
+  });
+  return lineChart({
+    title,
+    xLabel: 'markets',
+    yLabel: 'latency (ms)',
+    xs: sized.map((x) => x.markets),
+    series: [
+      series(`${ours} p50`, COLORS.ours, false, (p) => p.ours.p50),
+      series(`${ours} p95`, COLORS.ours, true, (p) => p.ours.p95),
+      series(`${reference} p50`, COLORS.reference, false, (p) => p.reference.p50),
+      series(`${reference} p95`, COLORS.reference, true, (p) => p.reference.p95),
+    ],
+  });
+}
 
 /**
  * Cost vs data size: search p50/p95 with one client at each seeded size (the `search-<n>k`
  * scenarios, hybrid as "ours", keyword as the reference). Null when fewer than two sizes ran.
  */
 export function dataSizePlot(records: ScenarioRecord[]): string | null {
-  const sized = records
-    .map((r) => ({ r, size: /^search-(\d+)k$/.exec(r.name)?.[1] }))
-    .filter((x): x is { r: ScenarioRecord; size: string } => x.size !== undefined)
-    .map(({ r, size }) => ({
-      markets: Number(size) * 1000,
-      point: r.points.find((p) => p.connections === 1),
-    }))
-    .filter((x) => x.point !== undefined)
-    .sort((a, b) => a.markets - b.markets);
+  const sized = sizedPoints(records, 'search');
   if (sized.length < 2) return null;
-  const series = (
-    label: string,
-    color: string,
-    dashed: boolean,
-    pick: (x: (typeof sized)[number]) => number | null,
-  ) => ({
-    label,
-    color,
-    dashed,
-    values: sized.map(pick),
-  });
-  return lineChart({
-    title: 'search: latency vs number of markets (1 client)',
-    xLabel: 'markets',
-    yLabel: 'latency (ms)',
-    xs: sized.map((x) => x.markets),
-    series: [
-      series('hybrid p50', COLORS.ours, false, (x) => x.point!.ours.p50),
-      series('hybrid p95', COLORS.ours, true, (x) => x.point!.ours.p95),
-      series('keyword p50', COLORS.reference, false, (x) => x.point!.reference.p50),
-      series('keyword p95', COLORS.reference, true, (x) => x.point!.reference.p95),
-    ],
-  });
+  return sizeChart('search: latency vs number of markets (1 client)', sized, 'hybrid', 'keyword');
+}
+
+/**
+ * The list's cost vs data size: p50/p95 with one client of the deep cursor page ("ours") and
+ * page 1 (the reference) at each size (the `market-list-<n>k` scenarios). Null below two sizes.
+ */
+export function listSizePlot(records: ScenarioRecord[]): string | null {
+  const sized = sizedPoints(records, 'market-list');
+  if (sized.length < 2) return null;
+  return sizeChart(
+    'market list: latency vs number of markets (1 client)',
+    sized,
+    'deep cursor page',
+    'page 1',
+  );
+}
+
+/** Table of the list's sizes: one-client latencies and server CPU per request of both pages. */
+export function listSizeTable(records: ScenarioRecord[]): string[] {
+  const sized = sizedPoints(records, 'market-list');
+  if (sized.length === 0) return [];
+  const lines = [
+    '| markets | deep page | page 1 p50 / p95 ms | deep page p50 / p95 ms | deep ÷ page 1 p50 | server CPU µs/req, deep / page 1 |',
+    '| ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { record, markets, point } of sized) {
+    const { ours, reference } = point;
+    const slower =
+      ours.p50 !== null && reference.p50 !== null && reference.p50 > 0
+        ? `${(ours.p50 / reference.p50).toFixed(2)}×`
+        : '–';
+    lines.push(
+      `| ${markets.toLocaleString('en-US')} | ${record.oursLabel} | ${num(reference.p50)} / ${num(reference.p95)} | ${num(ours.p50)} / ${num(ours.p95)} | ${slower} | ${cpuSummaryCell(record)} |`,
+    );
+  }
+  return lines;
 }
 
 export function plotFiles(name: string): { latency: string; throughput: string } {
@@ -227,7 +283,9 @@ export function renderMarkdown(records: ScenarioRecord[], appendix?: string): st
       'included) about 12 minutes on 2 cores; for steadier numbers use `--duration 10 ' +
       '--warmup 8` or more. The data-dependent scenarios seed the bench database once to ' +
       '200,000 markets (`npm run seed`, about 30 s) and reuse it; search seeds databases of ' +
-      'its own (`BENCH_SEARCH_SIZES`, default `10000,100000`); settlement recreates ' +
+      'its own (`BENCH_SEARCH_SIZES`, default `10000,100000`), and so does the list at each ' +
+      'size but 200,000 (`market_bench_list_10k`, `_50k`; `BENCH_LIST_SIZES`, default ' +
+      '`10000,50000,200000`), each seeded once; settlement recreates ' +
       '`market_bench_settlement`. `BENCH_DATABASE_URL`, `BENCH_REDIS_PREFIX` and ' +
       '`BENCH_JWT_SECRET` override the database, the Redis key prefix and the API’s JWT ' +
       'secret. Raw results (every slice) go to ' +
@@ -303,14 +361,28 @@ export function renderMarkdown(records: ScenarioRecord[], appendix?: string): st
       );
     }
     parts.push('');
-    if (dataSizePlot(records)) {
+    const searchPlot = dataSizePlot(records);
+    const listPlot = listSizePlot(records);
+    if (searchPlot || listPlot) parts.push('### Cost vs data size', '');
+    if (searchPlot) {
       parts.push(
-        '### Cost vs data size',
-        '',
         'Search latency with one client as the number of markets grows (from the `search-10k` ' +
           'and `search-100k` sections below).',
         '',
         `![search: latency vs number of markets](plots/${DATA_SIZE_PLOT})`,
+        '',
+      );
+    }
+    if (listPlot) {
+      parts.push(
+        '`GET /api/markets?limit=20` with one client as the number of markets grows: page 1 and ' +
+          'the deepest cursor page of each size (its last page, at most page 10,000), from the ' +
+          '`market-list-<n>k` sections below. Server CPU per request is averaged over every ' +
+          'connection level of the section.',
+        '',
+        ...listSizeTable(records),
+        '',
+        `![market list: latency vs number of markets](plots/${LIST_SIZE_PLOT})`,
         '',
       );
     }
@@ -348,6 +420,8 @@ export async function writeDocs(docsDir: string, order: string[]): Promise<Scena
   }
   const sizePlot = dataSizePlot(records);
   if (sizePlot) await writeFile(join(docsDir, 'plots', DATA_SIZE_PLOT), sizePlot);
+  const listPlot = listSizePlot(records);
+  if (listPlot) await writeFile(join(docsDir, 'plots', LIST_SIZE_PLOT), listPlot);
   // Hand-written sections (profiling) kept beside the data, appended after the scenarios.
   const appendix = await readFile(join(docsDir, 'bench-data', 'appendix.md'), 'utf8').catch(
     () => undefined,

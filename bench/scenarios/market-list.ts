@@ -1,22 +1,22 @@
+import type { Pool } from 'pg';
 import { encodeCursor } from '../../src/common/pagination/cursor';
 import { BENCH_MARKETS, ensureSeeded } from '../lib/fixtures';
 import { defineScenario } from '../lib/registry';
-import type { BenchContext } from '../lib/types';
 
-const LIMIT = 20;
+export const LIMIT = 20;
 const PAGE = 10_000;
 const DEPTH = (PAGE - 1) * LIMIT; // 199,980 rows before page 10,000
 
 /**
- * The real cursor of page 10,000 (default sort `createdAt desc`): the key of the last row of
- * page 9,999, encoded exactly as `encodeCursor` does for the API's own `nextCursor`.
+ * The real cursor of the page that starts after `depth` rows (default sort `createdAt desc`):
+ * the key of row `depth`, encoded exactly as `encodeCursor` does for the API's own `nextCursor`.
  */
-async function deepCursor(ctx: BenchContext): Promise<{ cursor: string; firstId: string }> {
-  const { rows } = await ctx.db.query<{ id: string; created_at: Date }>(
+async function deepCursor(db: Pool, depth: number): Promise<{ cursor: string; firstId: string }> {
+  const { rows } = await db.query<{ id: string; created_at: Date }>(
     `SELECT id, created_at FROM markets ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 2`,
-    [DEPTH - 1],
+    [depth - 1],
   );
-  if (rows.length < 2) throw new Error(`fewer than ${DEPTH + 1} markets`);
+  if (rows.length < 2) throw new Error(`fewer than ${depth + 1} markets`);
   const cursor = encodeCursor({
     sort: 'createdAt',
     order: 'desc',
@@ -35,15 +35,20 @@ async function firstItem(url: string): Promise<string> {
   return body.data[0].id;
 }
 
-async function prepareUrls(ctx: BenchContext) {
-  const { cursor, firstId } = await deepCursor(ctx);
-  const page1 = `${ctx.apiUrl}/api/markets?limit=${LIMIT}`;
+/**
+ * URLs of page 1, of cursor page `page` and of the same rows by offset, on the API at `apiUrl`
+ * over the database `db`; checks that the cursor and offset pages start with the expected row.
+ */
+export async function prepareUrls(db: Pool, apiUrl: string, page: number) {
+  const depth = (page - 1) * LIMIT;
+  const { cursor, firstId } = await deepCursor(db, depth);
+  const page1 = `${apiUrl}/api/markets?limit=${LIMIT}`;
   const deep = `${page1}&cursor=${cursor}`;
-  const offset = `${page1}&offset=${DEPTH}`;
+  const offset = `${page1}&offset=${depth}`;
   const [deepFirst, offsetFirst] = await Promise.all([firstItem(deep), firstItem(offset)]);
   if (deepFirst !== firstId || offsetFirst !== firstId) {
     throw new Error(
-      `page ${PAGE} starts with ${deepFirst} (cursor) and ${offsetFirst} (offset), expected ${firstId}`,
+      `page ${page} starts with ${deepFirst} (cursor) and ${offsetFirst} (offset), expected ${firstId}`,
     );
   }
   return { page1, deep, offset };
@@ -72,7 +77,7 @@ export const scenarios = [
     },
     prepare: (ctx) => ensureSeeded(ctx),
     async run(ctx) {
-      const { page1, deep } = await prepareUrls(ctx);
+      const { page1, deep } = await prepareUrls(ctx.db, ctx.apiUrl, PAGE);
       const points = await ctx.compareHttp({ url: deep }, { url: page1 });
       return { oursLabel: `cursor page ${PAGE}`, referenceLabel: 'page 1', points };
     },
@@ -87,7 +92,7 @@ export const scenarios = [
     target: { kind: 'throughput-ratio', min: 0, text: 'report only (no fixed target)' },
     prepare: (ctx) => ensureSeeded(ctx),
     async run(ctx) {
-      const { page1, offset } = await prepareUrls(ctx);
+      const { page1, offset } = await prepareUrls(ctx.db, ctx.apiUrl, PAGE);
       const points = await ctx.compareHttp({ url: offset }, { url: page1 });
       return { oursLabel: `offset=${DEPTH}`, referenceLabel: 'page 1', points };
     },
