@@ -21,6 +21,9 @@ import {
   multiSubsidyFor,
   quoteMultiBuy,
   quoteMultiSell,
+  centsWithin,
+  multiSellProceeds,
+  sellProceedsInFloat,
   type MultiLmsrState,
 } from './lmsr-n';
 
@@ -344,6 +347,92 @@ describe('N-outcome LMSR properties, N = 2…20', () => {
     },
     SLOW,
   );
+});
+
+describe("sell proceeds settled in floating point (positions' current value)", () => {
+  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
+  /** q/b in [0, 800]: past e^-745, where doubles underflow and the 50-digit path decides. */
+  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
+  const state = fc
+    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
+    .map(([ratios, b]) =>
+      multi(
+        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
+        b,
+      ),
+    );
+
+  it(
+    'answers exactly what quoteMultiSell pays, extremes included',
+    () => {
+      fc.assert(
+        fc.property(state, fc.nat(), fc.double({ min: 0, max: 1.2, noNaN: true }), (s, k, f) => {
+          const i = k % s.q.length;
+          const shares = s.q[i].times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+          if (!shares.gt(0)) return;
+          const text = shares.toFixed(6);
+          if (shares.gt(s.q[i])) {
+            expect(sellProceedsInFloat(s, i, text)).toBeNull();
+            expect(() => multiSellProceeds(s, i, text)).toThrow(LmsrInputError);
+            return;
+          }
+          const exact = quoteMultiSell(s, i, text).proceeds;
+          expect(sellProceedsInFloat(s, i, text) ?? exact).toBe(exact);
+          expect(multiSellProceeds(s, i, text)).toBe(exact);
+        }),
+        { numRuns: 1500 },
+      );
+    },
+    SLOW,
+  );
+
+  it('settles typical positions in float: 500 seeded states (q/b ≤ 50), the same cents', () => {
+    let seed = 20_261_201;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let decidedInFloat = 0;
+    for (let t = 0; t < 500; t++) {
+      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
+      const n = 2 + Math.floor(random() * 19);
+      const q = Array.from({ length: n }, () =>
+        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
+      );
+      const i = t % n;
+      const shares = q[i].times(random()).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+      if (!shares.gt(0)) continue;
+      const s = { q, liquidity: b };
+      const fast = sellProceedsInFloat(s, i, shares.toFixed(6));
+      if (fast === null) continue;
+      decidedInFloat++;
+      expect(fast).toBe(quoteMultiSell(s, i, shares.toFixed(6)).proceeds);
+    }
+    // Not silently dead: the floats settle (nearly) every typical case.
+    expect(decidedInFloat).toBeGreaterThan(480);
+  });
+
+  it('declines when q, b or the remainder leave the range floats settle', () => {
+    expect(sellProceedsInFloat(multi(['2000000000', 0], 100), 0, '1')).toBeNull();
+    expect(sellProceedsInFloat(multi([100, 0], '2000000000'), 0, '1')).toBeNull();
+    // Selling all of an outcome priced e^-800 below the other: the remainder underflows.
+    expect(sellProceedsInFloat(multi([0, 80_000], 100), 1, '80000')).toBeNull();
+    expect(multiSellProceeds(multi([0, 80_000], 100), 1, '80000')).toBe(
+      quoteMultiSell(multi([0, 80_000], 100), 1, '80000').proceeds,
+    );
+  });
+
+  it('settles a cent only when the whole error interval lies inside it', () => {
+    expect(centsWithin(0.505, 1e-9)).toBe('0.50');
+    expect(centsWithin(1234.5678, 1e-6)).toBe('1234.56');
+    expect(centsWithin(0.0099, 1e-9)).toBe('0.00');
+    expect(centsWithin(-1e-12, 1e-9)).toBe('0.00');
+    // Within the slack of a boundary, either cent is possible: the 50-digit path decides.
+    expect(centsWithin(0.5, 1e-9)).toBeNull();
+    expect(centsWithin(0.5000000001, 1e-9)).toBeNull();
+    expect(centsWithin(0.4999999999, 1e-9)).toBeNull();
+    expect(centsWithin(12.34, 0)).toBeNull();
+  });
 });
 
 describe('N-outcome LMSR input errors', () => {

@@ -3,7 +3,8 @@
  * outcomes"); `lmsr.ts` is this module at N = 2 with YES/NO names.
  *
  * Pure functions, exact decimal arithmetic with the project's `Dec` (decimal.js, 50
- * significant digits); no JavaScript floats take part in any computation.
+ * significant digits). One shortcut uses floats, and only to pick a cent the 50-digit
+ * path would pick too: `multiSellProceeds` (see `sellProceedsInFloat`).
  *
  * Log-sum-exp form: with m = max_i q_i, each outcome has E_i = e^((q_i − m)/b) in (0, 1]
  * (the leader's is exactly 1) and S = Σ E_i in [1, N]. Then
@@ -199,6 +200,90 @@ export function quoteMultiSell(
     probabilityAfter: priceIn(after, i),
     after: toState(after.s),
   };
+}
+
+/**
+ * What selling `shares` shares of outcome `outcome` pays: exactly `quoteMultiSell(…)`'s
+ * `proceeds`, for when nothing else of the quote is needed (a position's current value).
+ * Settled in binary floating point when that decides the cent, else at 50 digits.
+ */
+export function multiSellProceeds(
+  state: MultiLmsrState,
+  outcome: number,
+  shares: string,
+  label?: string,
+): string {
+  return (
+    sellProceedsInFloat(state, outcome, shares) ??
+    quoteMultiSell(state, outcome, shares, label).proceeds
+  );
+}
+
+/** Up to here q, b and shares keep float errors far below a cent (see the bound below). */
+const FLOAT_RANGE = 1e9;
+const EPSILON = Number.EPSILON;
+
+/**
+ * The proceeds `quoteMultiSell` would answer, from float64 maths, or null when the floats
+ * cannot decide the cent (or the input is one the 50-digit path must refuse or handle).
+ *
+ * proceeds = b · (ln S − ln(R_i + E_i · T)) as in `quoteMultiSell`. Each step's rounding
+ * error is a few ε (2⁻⁵²) relative to the magnitudes m = max q, s, b·N and the result, so
+ * |float − exact| ≤ ~8ε·(m + s + b·(N + 2) + proceeds); `slack` is 8 times that. The
+ * 50-digit path rounds the exact value (less a 1e-40 guard) down to the cent, so when the
+ * whole interval [float − slack, float + slack] lies strictly inside one cent, that cent is
+ * its answer too; otherwise the 50-digit path decides. lmsr-n.spec.ts compares the two.
+ */
+export function sellProceedsInFloat(
+  state: MultiLmsrState,
+  outcome: number,
+  shares: string,
+): string | null {
+  const n = state.q.length;
+  if (!Number.isInteger(outcome) || outcome < 0 || outcome >= n || n < MIN_OUTCOMES) return null;
+  if (n > MAX_OUTCOMES) return null;
+  let sold: Dec;
+  try {
+    sold = parseQuantity(shares, SHARE_PLACES, 'shares');
+  } catch {
+    return null;
+  }
+  if (!state.liquidity.gt(0) || state.q.some((q) => q.isNeg()) || sold.gt(state.q[outcome])) {
+    return null;
+  }
+  const b = state.liquidity.toNumber();
+  const q = state.q.map((value) => value.toNumber());
+  const s = sold.toNumber();
+  const m = Math.max(...q);
+  if (!(b <= FLOAT_RANGE && m <= FLOAT_RANGE)) return null;
+
+  const e = q.map((qj) => Math.exp((qj - m) / b));
+  let sum = 0;
+  let others = 0;
+  e.forEach((ej, j) => {
+    sum += ej;
+    if (j !== outcome) others += ej;
+  });
+  const rest = others + e[outcome] * Math.exp(-s / b);
+  // An underflowed remainder (a price beyond e^-745) is the 50-digit path's case.
+  if (!(rest > 1e-300)) return null;
+  const proceeds = b * (Math.log(sum) - Math.log(rest));
+  if (!Number.isFinite(proceeds)) return null;
+  return centsWithin(proceeds, 64 * EPSILON * (m + s + b * (n + 2) + Math.abs(proceeds)));
+}
+
+/**
+ * The credits the 50-digit path pays for an exact value somewhere in [value − slack,
+ * value + slack]: rounded down to the cent, "0.00" below one cent; null when the interval
+ * touches a cent boundary, so the exact value could round either way.
+ */
+export function centsWithin(value: number, slack: number): string | null {
+  const high = (value + slack) * 100;
+  if (high < 1) return '0.00';
+  const low = (value - slack) * 100;
+  const cents = Math.floor(low);
+  if (cents < 0 || cents !== Math.floor(high) || cents === low) return null;
+  return `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 
 // ---------------------------------------------------------------------------------------
