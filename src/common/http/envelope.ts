@@ -42,7 +42,7 @@ export function envelopeMeta(requestId: string): EnvelopeMeta {
   return { requestId, timestamp: new Date().toISOString() };
 }
 
-/** A page of items; the envelope interceptor moves `pagination` into `meta`. */
+/** A page of items; the success envelope moves `pagination` into `meta` (successEnvelope). */
 export class Page<T> {
   constructor(
     readonly items: T[],
