@@ -11,6 +11,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { ServiceUnavailableError } from '../errors/app-error';
+import { Prefetches } from '../http/prefetch';
 import { routeMetadata } from '../http/route-metadata';
 import { clientAddress } from './client-address';
 import { RATE_LIMIT_CLASS, RateLimitClass } from './rate-limit.decorator';
@@ -47,6 +48,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly config: AppConfig,
+    private readonly prefetches: Prefetches,
   ) {
     super(options, storage, reflector);
     this.declaredClass = routeMetadata(reflector, RATE_LIMIT_CLASS);
@@ -65,6 +67,8 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     const tracker = trackerFor(routeClass, request);
     const limit = this.config.rateLimit[routeClass === 'credentials' ? 'auth' : routeClass];
     const windowMs = this.config.rateLimit.windowMs;
+    // In the same event-loop turn as the counter below: one Redis write for both.
+    this.prefetches.start(context, request);
     try {
       return await this.handleRequest({
         context,
