@@ -14,6 +14,12 @@ export interface CachedMarket {
 /** What `MarketCache.read` returns: the entry and the market's cache version. */
 export type CacheRead = Array<string | null>;
 
+/**
+ * Markets whose last parsed entry is kept in this process (a few kB each): a hit whose entry
+ * is unchanged skips JSON.parse and the Date revival.
+ */
+const PARSED_ENTRIES = 5_000;
+
 /** Every cache key of the markets module is built here. */
 const keys = {
   entry: (id: string) => `cache:market:v1:${id}`,
@@ -44,6 +50,10 @@ function revive(json: string): { version: number; value: CachedMarket | null } {
 export class MarketCache {
   private readonly logger = new Logger(MarketCache.name);
   private readonly inflight = new Map<string, Promise<CachedMarket | null>>();
+  private readonly lastParsed = new Map<
+    string,
+    { entry: string; parsed: { version: number; value: CachedMarket | null } }
+  >();
   private readonly requests: Counter<'cache' | 'result'>;
 
   constructor(
@@ -77,7 +87,7 @@ export class MarketCache {
       const [entry, current] = await (prefetched ?? this.read(id));
       version = Number(current ?? 0);
       if (entry) {
-        const cached = revive(entry);
+        const cached = this.parsed(id, entry);
         if (cached.version === version) {
           this.requests.inc({ cache: 'market', result: 'hit' });
           return cached.value;
@@ -93,6 +103,23 @@ export class MarketCache {
       return load();
     }
     return this.loadOnce(id, version, load);
+  }
+
+  /**
+   * The entry parsed, reusing the last parse of the same id when Redis returned the very same
+   * string (a string holds its version, so any change gives another string). Values are
+   * shared between requests from here on: callers only read them. Bounded: the oldest id
+   * goes first.
+   */
+  private parsed(id: string, entry: string): { version: number; value: CachedMarket | null } {
+    const last = this.lastParsed.get(id);
+    if (last?.entry === entry) return last.parsed;
+    const parsed = revive(entry);
+    if (!last && this.lastParsed.size >= PARSED_ENTRIES) {
+      this.lastParsed.delete(this.lastParsed.keys().next().value!);
+    }
+    this.lastParsed.set(id, { entry, parsed });
+    return parsed;
   }
 
   /** Call after the transaction that changed the market has committed. */

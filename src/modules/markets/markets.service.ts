@@ -26,7 +26,7 @@ import {
 } from './dto/market.response';
 import { quoteOutcomeBuy, quoteOutcomeSell } from './market-outcomes';
 import { lmsrForRequest, MarketBook } from './market-book';
-import { CacheRead, MarketCache } from './market-cache';
+import { CacheRead, CachedMarket, MarketCache } from './market-cache';
 import { MarketRow, visibleStatus } from './market.types';
 import { MarketColumn, MarketsRepository } from './markets.repository';
 
@@ -66,6 +66,9 @@ export interface QuoteResponse {
  */
 @Injectable()
 export class MarketsService {
+  /** Responses of cached markets, by the cached value they were built from. */
+  private readonly responses = new WeakMap<CachedMarket, MarketResponse>();
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly markets: MarketsRepository,
@@ -94,7 +97,15 @@ export class MarketsService {
       prefetched?.result,
     );
     if (!cached) throw new NotFoundError('Market', id);
-    return toMarketResponse(cached.market, cached.creator) as MarketResponse;
+    // An unchanged cache entry is the same object (MarketCache keeps its last parse), so its
+    // response, prices included, is built once; only the status depends on the time.
+    let response = this.responses.get(cached);
+    if (!response) {
+      response = toMarketResponse(cached.market, cached.creator) as MarketResponse;
+      this.responses.set(cached, response);
+    }
+    const status = visibleStatus(cached.market.status, cached.market.closesAt);
+    return status === response.status ? response : { ...response, status };
   }
 
   async list(query: MarketListQueryDto): Promise<Page<Partial<MarketResponse>>> {
