@@ -65,10 +65,14 @@ export async function ensureSeeded(ctx: BenchContext, markets = BENCH_MARKETS): 
   ctx.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** Ids of `n` active markets open for trading, newest first. */
+/**
+ * Ids of `n` active binary markets open for trading, newest first (the scenarios buy and
+ * quote YES/NO; the seed's and trades-n*'s multi-outcome markets take outcome ids).
+ */
 export async function activeMarketIds(db: Pool, n: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM markets WHERE status = 'active' AND closes_at > now() + interval '1 day'
+    `SELECT id FROM markets
+     WHERE status = 'active' AND closes_at > now() + interval '1 day' AND outcome_ids = '{YES,NO}'
      ORDER BY created_at DESC, id DESC LIMIT $1`,
     [n],
   );

@@ -29,3 +29,19 @@ export async function queryOne<T>(
   const rows = await queryRows<T>(manager, text, params);
   return rows[0] ?? null;
 }
+
+/**
+ * One SQL statement written by several repositories: each contributes a part (a CTE) and
+ * binds its values through `bind`, which numbers the placeholders in order. A trade writes
+ * position, trade, ledger, market and outbox rows this way in ONE round trip while it holds
+ * the market's lock, and each table's SQL stays in the repository that owns the table.
+ */
+export class SqlStatement {
+  readonly params: unknown[] = [];
+
+  /** The placeholder (`$n`) for `value`. */
+  bind(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../../database/sql';
+import { queryOne, queryRows, SqlStatement } from '../../database/sql';
 import { EventType } from './outbox.service';
 
 /** The stored event: what the relay publishes. */
@@ -28,6 +28,38 @@ export interface OutboxRow {
  */
 const RELAY_LOCK_KEY = '122550254464888';
 
+/** A field of `data` filled from another CTE of the same statement (a trade's id). */
+export interface OutboxFill {
+  /** The CTE's name, e.g. `trade`. */
+  from: string;
+  /** The key in `data`, e.g. `tradeId`. */
+  key: string;
+  /** The CTE's column, e.g. `trade.id`. */
+  column: string;
+}
+
+/**
+ * The event's insert as a CTE of a larger statement (`<name>`): the one way an event is
+ * written, alone (`insert`) or inside a trade's single statement, where `fill` copies the
+ * trade's database-made id into `data` (e.g. `tradeId`).
+ */
+export function outboxInsertCte(
+  sql: SqlStatement,
+  name: string,
+  aggregateId: string,
+  payload: OutboxPayload,
+  fill?: OutboxFill,
+): string {
+  const json = `${sql.bind(JSON.stringify(payload))}::jsonb`;
+  const value = fill
+    ? `jsonb_set(${json}, ${sql.bind(`{data,${fill.key}}`)}::text[], to_jsonb(${fill.column}))`
+    : json;
+  return `${name} AS (
+       INSERT INTO outbox_events (aggregate_id, type, payload)
+       SELECT ${sql.bind(aggregateId)}::uuid, ${sql.bind(payload.type)}, ${value}${fill ? ` FROM ${fill.from}` : ''}
+     )`;
+}
+
 /** Every query on `outbox_events`. */
 @Injectable()
 export class OutboxRepository {
@@ -35,9 +67,10 @@ export class OutboxRepository {
 
   /** In the writer's transaction, so the event exists exactly when its change committed. */
   async insert(manager: EntityManager, aggregateId: string, payload: OutboxPayload): Promise<void> {
+    const sql = new SqlStatement();
     await manager.query(
-      `INSERT INTO outbox_events (aggregate_id, type, payload) VALUES ($1, $2, $3::jsonb)`,
-      [aggregateId, payload.type, JSON.stringify(payload)],
+      `WITH ${outboxInsertCte(sql, 'event', aggregateId, payload)} SELECT 1`,
+      sql.params,
     );
   }
 

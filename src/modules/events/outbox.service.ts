@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OutboxRepository } from './outbox.repository';
+import { SqlStatement } from '../../database/sql';
+import { OutboxFill, OutboxPayload, OutboxRepository, outboxInsertCte } from './outbox.repository';
 
 export const EVENT_TYPES = [
   'market.created',
@@ -39,11 +40,29 @@ export class OutboxService {
     marketId: string,
     data: Record<string, unknown>,
   ): Promise<void> {
-    return this.outbox.insert(manager, marketId, {
-      version: EVENT_VERSIONS[type],
-      type,
-      marketId,
-      data,
-    });
+    return this.outbox.insert(manager, marketId, payloadOf(type, marketId, data));
   }
+
+  /**
+   * `add` as a CTE named `name` of the caller's statement (`SqlStatement`), for writers that
+   * send all their rows in one round trip; `fill` takes a `data` field from another CTE.
+   */
+  addStep(
+    sql: SqlStatement,
+    name: string,
+    type: EventType,
+    marketId: string,
+    data: Record<string, unknown>,
+    fill?: OutboxFill,
+  ): string {
+    return outboxInsertCte(sql, name, marketId, payloadOf(type, marketId, data), fill);
+  }
+}
+
+function payloadOf(
+  type: EventType,
+  marketId: string,
+  data: Record<string, unknown>,
+): OutboxPayload {
+  return { version: EVENT_VERSIONS[type], type, marketId, data };
 }

@@ -33,6 +33,7 @@ export {
   outcomeViews,
   quoteOutcomeBuy,
   quoteOutcomeSell,
+  outcomeSellValue,
   storedProbabilityOf,
   subsidyForOutcomes,
 } from './market-outcomes';

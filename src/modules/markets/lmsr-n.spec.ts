@@ -1,7 +1,17 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { Dec } from '../../common/money/decimal';
-import { cost, priceOf, quoteBuy, quoteSell, subsidyFor, type Outcome } from './lmsr';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  cost,
+  priceOf,
+  quoteBuy,
+  quoteSell,
+  subsidyFor,
+  type LmsrState,
+  type Outcome,
+} from './lmsr';
 import {
   LmsrInputError,
   MAX_OUTCOMES,
@@ -11,6 +21,9 @@ import {
   multiSubsidyFor,
   quoteMultiBuy,
   quoteMultiSell,
+  centsWithin,
+  multiSellProceeds,
+  sellProceedsInFloat,
   type MultiLmsrState,
 } from './lmsr-n';
 
@@ -99,77 +112,62 @@ describe('N-outcome LMSR, worked example (3 candidates, b = 100)', () => {
   });
 });
 
-describe('N = 2 is the binary market, digit for digit', () => {
-  const INDEX: Record<Outcome, number> = { YES: 0, NO: 1 };
-  const outcome = fc.constantFrom<Outcome>('YES', 'NO');
-  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
-  /** q/b in [0, 500] at micro resolution: from balanced to the extremes. */
-  const ratio = fc.integer({ min: 0, max: 500_000_000 }).map((m) => new Dec(m).div(1_000_000));
-  const amount = fc.integer({ min: 1, max: 10_000_000 }).map((c) => new Dec(c).div(100).toFixed(2));
-  const binaryState = fc.tuple(ratio, ratio, liquidity).map(([ry, rn, b]) => ({
-    qYes: ry.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN),
-    qNo: rn.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN),
-    liquidity: b,
-  }));
+/**
+ * Binary results recorded from the separate binary derivation `lmsr.ts` had before it became
+ * this module at N = 2 (the property test that compared the two, 350 random cases, passed
+ * before the fold): 300 states from balanced to q/b = 500, b from 10 to 1e6, buys and sells,
+ * refusals included, full-precision prices. Any changed digit fails here.
+ */
+interface GoldenCase {
+  qYes: string;
+  qNo: string;
+  liquidity: string;
+  outcome: Outcome;
+  amount?: string;
+  shares?: string;
+  result?: Record<string, string>;
+  error?: string;
+  cost: string;
+  price: string;
+}
+const GOLDEN = JSON.parse(
+  readFileSync(join(__dirname, '../../../test/fixtures/lmsr-binary-golden.json'), 'utf8'),
+) as GoldenCase[];
 
-  it(
-    'cost, prices and subsidy',
-    () => {
-      fc.assert(
-        fc.property(binaryState, (s) => {
-          const n = { q: [s.qYes, s.qNo], liquidity: s.liquidity };
-          expect(multiCost(n).eq(cost(s))).toBe(true);
-          expect(multiPriceOf(n, 0).eq(priceOf(s, 'YES'))).toBe(true);
-          expect(multiPriceOf(n, 1).eq(priceOf(s, 'NO'))).toBe(true);
-          expect(multiSubsidyFor(s.liquidity, 2)).toBe(subsidyFor(s.liquidity));
-        }),
-        { numRuns: 200 },
-      );
-    },
-    SLOW,
-  );
+describe('N = 2 is the binary market of before, digit for digit', () => {
+  it('cost, price, buys, sells and refusals match the 300 recorded binary results', () => {
+    expect(GOLDEN).toHaveLength(300);
+    for (const c of GOLDEN) {
+      const s = { qYes: new Dec(c.qYes), qNo: new Dec(c.qNo), liquidity: new Dec(c.liquidity) };
+      expect(cost(s).toString()).toBe(c.cost);
+      expect(priceOf(s, c.outcome).toString()).toBe(c.price);
+      const trade = () => {
+        if (c.amount !== undefined) {
+          const q = quoteBuy(s, c.outcome, c.amount);
+          return { shares: q.shares, averagePrice: q.averagePrice, ...common(q) };
+        }
+        const q = quoteSell(s, c.outcome, c.shares!);
+        return { proceeds: q.proceeds, averagePrice: q.averagePrice, ...common(q) };
+      };
+      if (c.error !== undefined) expect(trade).toThrow(c.error);
+      else expect(trade()).toEqual(c.result);
+    }
+  });
 
-  it(
-    'buys and sells give the same strings and the same full-precision prices',
-    () => {
-      fc.assert(
-        fc.property(binaryState, outcome, amount, fc.double({ min: 0, max: 1 }), (s, o, a, f) => {
-          const n = { q: [s.qYes, s.qNo], liquidity: s.liquidity };
-          let binaryBuy;
-          try {
-            binaryBuy = quoteBuy(s, o, a);
-          } catch (e) {
-            expect(e).toBeInstanceOf(Error);
-            expect(() => quoteMultiBuy(n, INDEX[o], a)).toThrow(LmsrInputError);
-            return;
-          }
-          const nBuy = quoteMultiBuy(n, INDEX[o], a);
-          expect([nBuy.amount, nBuy.shares, nBuy.averagePrice]).toEqual([
-            binaryBuy.amount,
-            binaryBuy.shares,
-            binaryBuy.averagePrice,
-          ]);
-          expect(nBuy.probabilityBefore.eq(binaryBuy.probabilityBefore)).toBe(true);
-          expect(nBuy.probabilityAfter.eq(binaryBuy.probabilityAfter)).toBe(true);
-
-          const held = o === 'YES' ? binaryBuy.after.qYes : binaryBuy.after.qNo;
-          const size = held.times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
-          if (!size.gt(0)) return;
-          const binarySell = quoteSell(binaryBuy.after, o, size.toFixed(6));
-          const nSell = quoteMultiSell(nBuy.after, INDEX[o], size.toFixed(6));
-          expect([nSell.proceeds, nSell.shares, nSell.averagePrice]).toEqual([
-            binarySell.proceeds,
-            binarySell.shares,
-            binarySell.averagePrice,
-          ]);
-          expect(nSell.probabilityAfter.eq(binarySell.probabilityAfter)).toBe(true);
-        }),
-        { numRuns: 150 },
-      );
-    },
-    SLOW,
-  );
+  it('the subsidy is b · ln 2 rounded up to the cent, as the binary rule was', () => {
+    expect(subsidyFor(new Dec(100))).toBe('69.32');
+    expect(multiSubsidyFor(new Dec('1000000'), 2)).toBe(subsidyFor(new Dec('1000000')));
+  });
 });
+
+function common(q: { probabilityBefore: Dec; probabilityAfter: Dec; after: LmsrState }) {
+  return {
+    probabilityBefore: q.probabilityBefore.toString(),
+    probabilityAfter: q.probabilityAfter.toString(),
+    qYes: q.after.qYes.toString(),
+    qNo: q.after.qNo.toString(),
+  };
+}
 
 describe('N-outcome LMSR against the 60-digit textbook reference', () => {
   // q/b per outcome: balanced, moderate, one far ahead at 500, two close at the top.
@@ -349,6 +347,92 @@ describe('N-outcome LMSR properties, N = 2…20', () => {
     },
     SLOW,
   );
+});
+
+describe("sell proceeds settled in floating point (positions' current value)", () => {
+  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
+  /** q/b in [0, 800]: past e^-745, where doubles underflow and the 50-digit path decides. */
+  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
+  const state = fc
+    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
+    .map(([ratios, b]) =>
+      multi(
+        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
+        b,
+      ),
+    );
+
+  it(
+    'answers exactly what quoteMultiSell pays, extremes included',
+    () => {
+      fc.assert(
+        fc.property(state, fc.nat(), fc.double({ min: 0, max: 1.2, noNaN: true }), (s, k, f) => {
+          const i = k % s.q.length;
+          const shares = s.q[i].times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+          if (!shares.gt(0)) return;
+          const text = shares.toFixed(6);
+          if (shares.gt(s.q[i])) {
+            expect(sellProceedsInFloat(s, i, text)).toBeNull();
+            expect(() => multiSellProceeds(s, i, text)).toThrow(LmsrInputError);
+            return;
+          }
+          const exact = quoteMultiSell(s, i, text).proceeds;
+          expect(sellProceedsInFloat(s, i, text) ?? exact).toBe(exact);
+          expect(multiSellProceeds(s, i, text)).toBe(exact);
+        }),
+        { numRuns: 1500 },
+      );
+    },
+    SLOW,
+  );
+
+  it('settles typical positions in float: 500 seeded states (q/b ≤ 50), the same cents', () => {
+    let seed = 20_261_201;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let decidedInFloat = 0;
+    for (let t = 0; t < 500; t++) {
+      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
+      const n = 2 + Math.floor(random() * 19);
+      const q = Array.from({ length: n }, () =>
+        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
+      );
+      const i = t % n;
+      const shares = q[i].times(random()).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+      if (!shares.gt(0)) continue;
+      const s = { q, liquidity: b };
+      const fast = sellProceedsInFloat(s, i, shares.toFixed(6));
+      if (fast === null) continue;
+      decidedInFloat++;
+      expect(fast).toBe(quoteMultiSell(s, i, shares.toFixed(6)).proceeds);
+    }
+    // Not silently dead: the floats settle (nearly) every typical case.
+    expect(decidedInFloat).toBeGreaterThan(480);
+  });
+
+  it('declines when q, b or the remainder leave the range floats settle', () => {
+    expect(sellProceedsInFloat(multi(['2000000000', 0], 100), 0, '1')).toBeNull();
+    expect(sellProceedsInFloat(multi([100, 0], '2000000000'), 0, '1')).toBeNull();
+    // Selling all of an outcome priced e^-800 below the other: the remainder underflows.
+    expect(sellProceedsInFloat(multi([0, 80_000], 100), 1, '80000')).toBeNull();
+    expect(multiSellProceeds(multi([0, 80_000], 100), 1, '80000')).toBe(
+      quoteMultiSell(multi([0, 80_000], 100), 1, '80000').proceeds,
+    );
+  });
+
+  it('settles a cent only when the whole error interval lies inside it', () => {
+    expect(centsWithin(0.505, 1e-9)).toBe('0.50');
+    expect(centsWithin(1234.5678, 1e-6)).toBe('1234.56');
+    expect(centsWithin(0.0099, 1e-9)).toBe('0.00');
+    expect(centsWithin(-1e-12, 1e-9)).toBe('0.00');
+    // Within the slack of a boundary, either cent is possible: the 50-digit path decides.
+    expect(centsWithin(0.5, 1e-9)).toBeNull();
+    expect(centsWithin(0.5000000001, 1e-9)).toBeNull();
+    expect(centsWithin(0.4999999999, 1e-9)).toBeNull();
+    expect(centsWithin(12.34, 0)).toBeNull();
+  });
 });
 
 describe('N-outcome LMSR input errors', () => {

@@ -1,9 +1,10 @@
 /**
  * Hanson's logarithmic market scoring rule (LMSR) for N ≥ 2 outcomes (DOMAIN.md, "N
- * outcomes"); the binary functions in `lmsr.ts` are this module at N = 2.
+ * outcomes"); `lmsr.ts` is this module at N = 2 with YES/NO names.
  *
  * Pure functions, exact decimal arithmetic with the project's `Dec` (decimal.js, 50
- * significant digits); no JavaScript floats take part in any computation.
+ * significant digits). One shortcut uses floats, and only to pick a cent the 50-digit
+ * path would pick too: `multiSellProceeds` (see `sellProceedsInFloat`).
  *
  * Log-sum-exp form: with m = max_i q_i, each outcome has E_i = e^((q_i − m)/b) in (0, 1]
  * (the leader's is exactly 1) and S = Σ E_i in [1, N]. Then
@@ -26,9 +27,16 @@
  * binary derivation produces, digit for digit (lmsr-n.spec.ts checks it).
  */
 import { CREDIT_PLACES, Dec, SHARE_PLACES } from '../../common/money/decimal';
-import { LmsrInputError, parseQuantity, toDec } from './lmsr';
+import { exp, ln } from './lmsr-memo';
 
-export { LmsrInputError } from './lmsr';
+/**
+ * Thrown for inputs no trade can be made from: a non-positive or malformed amount or share
+ * count (or one with more decimals than credits/shares carry), selling more than the
+ * outcome's outstanding shares, a buy too small to yield a share, liquidity ≤ 0, q < 0.
+ */
+export class LmsrInputError extends Error {
+  override name = 'LmsrInputError';
+}
 
 /** Outcomes a market may have, inclusive. */
 export const MIN_OUTCOMES = 2;
@@ -118,15 +126,15 @@ export function quoteMultiBuy(
   let base = d.gt(0) ? d : ZERO;
   let inner: Dec;
   if (x.gt(1)) {
-    const F = x.neg().exp();
+    const F = exp(x.neg());
     inner = (d.gt(0) ? E.times(F) : F).plus(ONE.minus(F).times(S));
     base = base.plus(x);
   } else {
     // For tiny x, e^x − 1 keeps 50 + log10(x) significant digits: ≥ 40 for any b ≤ 1e8.
-    const A = x.exp().minus(1);
+    const A = exp(x).minus(1);
     inner = (d.gt(0) ? E : ONE).plus(A.times(S));
   }
-  const exact = b.times(base.plus(inner.ln()));
+  const exact = b.times(base.plus(ln(inner)));
 
   const scale = Dec.max(1, ...before.s.q, b, paid, exact);
   let bought = exact.minus(scale.times(GUARD)).toDecimalPlaces(SHARE_PLACES, Dec.ROUND_DOWN);
@@ -173,8 +181,8 @@ export function quoteMultiSell(
   // proceeds = −b · ln(1 − p_i + p_i · e^(−Δ/b)) = b · (ln S − ln(R_i + E_i · T)) with
   // T = e^(−Δ/b) and R_i = Σ_{j≠i} E_j = S·(1 − p_i), summed directly: never forming 1 − p_i.
   const E = before.e[i];
-  const T = sold.div(b).neg().exp();
-  const viaFormula = b.times(before.log.minus(before.others(i).plus(E.times(T)).ln()));
+  const T = exp(sold.div(b).neg());
+  const viaFormula = b.times(before.log.minus(ln(before.others(i).plus(E.times(T)))));
   const after = snap(withDelta(before.s, i, sold.neg()));
   const viaCost = costOf(before).minus(costOf(after));
 
@@ -192,6 +200,90 @@ export function quoteMultiSell(
     probabilityAfter: priceIn(after, i),
     after: toState(after.s),
   };
+}
+
+/**
+ * What selling `shares` shares of outcome `outcome` pays: exactly `quoteMultiSell(…)`'s
+ * `proceeds`, for when nothing else of the quote is needed (a position's current value).
+ * Settled in binary floating point when that decides the cent, else at 50 digits.
+ */
+export function multiSellProceeds(
+  state: MultiLmsrState,
+  outcome: number,
+  shares: string,
+  label?: string,
+): string {
+  return (
+    sellProceedsInFloat(state, outcome, shares) ??
+    quoteMultiSell(state, outcome, shares, label).proceeds
+  );
+}
+
+/** Up to here q, b and shares keep float errors far below a cent (see the bound below). */
+const FLOAT_RANGE = 1e9;
+const EPSILON = Number.EPSILON;
+
+/**
+ * The proceeds `quoteMultiSell` would answer, from float64 maths, or null when the floats
+ * cannot decide the cent (or the input is one the 50-digit path must refuse or handle).
+ *
+ * proceeds = b · (ln S − ln(R_i + E_i · T)) as in `quoteMultiSell`. Each step's rounding
+ * error is a few ε (2⁻⁵²) relative to the magnitudes m = max q, s, b·N and the result, so
+ * |float − exact| ≤ ~8ε·(m + s + b·(N + 2) + proceeds); `slack` is 8 times that. The
+ * 50-digit path rounds the exact value (less a 1e-40 guard) down to the cent, so when the
+ * whole interval [float − slack, float + slack] lies strictly inside one cent, that cent is
+ * its answer too; otherwise the 50-digit path decides. lmsr-n.spec.ts compares the two.
+ */
+export function sellProceedsInFloat(
+  state: MultiLmsrState,
+  outcome: number,
+  shares: string,
+): string | null {
+  const n = state.q.length;
+  if (!Number.isInteger(outcome) || outcome < 0 || outcome >= n || n < MIN_OUTCOMES) return null;
+  if (n > MAX_OUTCOMES) return null;
+  let sold: Dec;
+  try {
+    sold = parseQuantity(shares, SHARE_PLACES, 'shares');
+  } catch {
+    return null;
+  }
+  if (!state.liquidity.gt(0) || state.q.some((q) => q.isNeg()) || sold.gt(state.q[outcome])) {
+    return null;
+  }
+  const b = state.liquidity.toNumber();
+  const q = state.q.map((value) => value.toNumber());
+  const s = sold.toNumber();
+  const m = Math.max(...q);
+  if (!(b <= FLOAT_RANGE && m <= FLOAT_RANGE)) return null;
+
+  const e = q.map((qj) => Math.exp((qj - m) / b));
+  let sum = 0;
+  let others = 0;
+  e.forEach((ej, j) => {
+    sum += ej;
+    if (j !== outcome) others += ej;
+  });
+  const rest = others + e[outcome] * Math.exp(-s / b);
+  // An underflowed remainder (a price beyond e^-745) is the 50-digit path's case.
+  if (!(rest > 1e-300)) return null;
+  const proceeds = b * (Math.log(sum) - Math.log(rest));
+  if (!Number.isFinite(proceeds)) return null;
+  return centsWithin(proceeds, 64 * EPSILON * (m + s + b * (n + 2) + Math.abs(proceeds)));
+}
+
+/**
+ * The credits the 50-digit path pays for an exact value somewhere in [value − slack,
+ * value + slack]: rounded down to the cent, "0.00" below one cent; null when the interval
+ * touches a cent boundary, so the exact value could round either way.
+ */
+export function centsWithin(value: number, slack: number): string | null {
+  const high = (value + slack) * 100;
+  if (high < 1) return '0.00';
+  const low = (value - slack) * 100;
+  const cents = Math.floor(low);
+  if (cents < 0 || cents !== Math.floor(high) || cents === low) return null;
+  return `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -213,13 +305,13 @@ class Snapshot {
   private lnSum?: Dec;
 
   constructor(readonly s: Checked) {
-    this.e = s.q.map((q) => (q.eq(s.m) ? ONE : s.m.minus(q).div(s.b).neg().exp()));
+    this.e = s.q.map((q) => (q.eq(s.m) ? ONE : exp(s.m.minus(q).div(s.b).neg())));
     this.sum = this.e.reduce((total, e) => total.plus(e), ZERO);
   }
 
   /** ln S, in [0, ln N]; computed on first use (prices do not need it). */
   get log(): Dec {
-    return (this.lnSum ??= this.sum.ln());
+    return (this.lnSum ??= ln(this.sum));
   }
 
   /** Σ_{j≠i} E_j, summed from the terms (S − E_i would cancel when p_i is near 1). */
@@ -291,4 +383,31 @@ function withDelta(s: Checked, i: number, delta: Dec): Checked {
 
 function toState(s: Checked): MultiLmsrState {
   return { q: s.q, liquidity: s.b };
+}
+
+function toDec(value: Dec, what: string): Dec {
+  try {
+    // Re-wrapping matters: a Decimal from another constructor would compute at its own
+    // (default 20-digit) precision. The copy keeps every digit.
+    return new Dec(value);
+  } catch {
+    throw new LmsrInputError(`${what} is not a number`);
+  }
+}
+
+/** A positive decimal string with at most `places` decimals. */
+function parseQuantity(value: string, places: number, what: string): Dec {
+  let parsed: Dec;
+  try {
+    parsed = new Dec(value);
+  } catch {
+    throw new LmsrInputError(`${what} must be a decimal number`);
+  }
+  if (!parsed.isFinite() || !parsed.gt(0)) {
+    throw new LmsrInputError(`${what} must be greater than 0`);
+  }
+  if (parsed.decimalPlaces() > places) {
+    throw new LmsrInputError(`${what} has more than ${places} decimal places`);
+  }
+  return parsed;
 }

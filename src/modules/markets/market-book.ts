@@ -5,6 +5,7 @@ import {
   NotFoundError,
   ValidationFailedError,
 } from '../../common/errors/app-error';
+import { SqlStatement } from '../../database/sql';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { UsersService } from '../users/users.service';
 import { CreatorDto, MarketResponse, toMarketResponse } from './dto/market.response';
@@ -52,7 +53,7 @@ export function lmsrForRequest<T>(compute: () => T): T {
  * | `lockIfExists`       | the same, or null (a market deleted meanwhile)                     |
  * | `assertOpen`         | 409 MARKET_NOT_OPEN unless the market takes trades at `now`        |
  * | `open`               | inserts a new market (collateral = subsidy)                        |
- * | `applyTrade`         | writes a trade's new q, probability, collateral, volume, count     |
+ * | `applyTradeStep`     | a trade's new q, probability, collateral, volume, count (a CTE)    |
  * | `resolve`            | sets status/outcome/refund ratio; `resolvedAt` = database clock    |
  * | `withdrawCollateral` | takes settlement money out; false if it would go negative          |
  * | `markSettled`        | stamps `settledAt`                                                 |
@@ -97,9 +98,19 @@ export class MarketBook {
     return opened;
   }
 
-  applyTrade(manager: EntityManager, id: string, change: MarketStateChange): Promise<void> {
+  /**
+   * A trade's new q, probability, collateral, volume and count, as a CTE named `name` of the
+   * trade's one statement (`sql`), which the caller runs in `manager`'s transaction.
+   */
+  applyTradeStep(
+    manager: EntityManager,
+    sql: SqlStatement,
+    name: string,
+    id: string,
+    change: MarketStateChange,
+  ): string {
     this.changed(manager, id);
-    return this.markets.applyTrade(manager, id, change);
+    return this.markets.applyTradeCte(sql, name, id, change);
   }
 
   /** The caller holds the lock, so `resolvedAt` is no earlier than any accepted trade. */

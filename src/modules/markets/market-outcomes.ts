@@ -11,6 +11,7 @@ import { Dec, probability, probabilityFixed } from '../../common/money/decimal';
 import { lmsrState, quoteBuy, quoteSell, storedProbability, subsidyFor } from './lmsr';
 import {
   multiPrices,
+  multiSellProceeds,
   MultiLmsrState,
   multiSubsidyFor,
   quoteMultiBuy,
@@ -155,6 +156,14 @@ export function quoteOutcomeSell(market: Priced, outcome: string, shares: string
   }
   const quote = quoteMultiSell(multiState(market), index, shares, outcome);
   return multiOutcomeQuote(market, quote.proceeds, quote);
+}
+
+/**
+ * What selling `shares` shares of `outcome` would pay now, to the cent: the `amount` of
+ * `quoteOutcomeSell` without the rest of the quote (positions' current value).
+ */
+export function outcomeSellValue(market: Priced, outcome: string, shares: string): string {
+  return multiSellProceeds(multiState(market), outcomeIndex(market, outcome), shares, outcome);
 }
 
 function multiOutcomeQuote(

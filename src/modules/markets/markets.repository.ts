@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../../database/sql';
+import { queryOne, queryRows, SqlStatement } from '../../database/sql';
 import {
   LockedMarketRow,
   MarketInsert,
@@ -131,17 +131,20 @@ export class MarketsRepository {
     );
   }
 
-  async applyTrade(manager: EntityManager, id: string, change: MarketStateChange): Promise<void> {
-    await manager.query(
-      // Binary markets mirror outcome_q in q_yes/q_no (markets_binary_q_check holds them equal).
-      `UPDATE markets SET outcome_q = $2::numeric[],
-         q_yes = CASE WHEN outcome_ids = '{YES,NO}' THEN ($2::numeric[])[1] ELSE 0 END,
-         q_no = CASE WHEN outcome_ids = '{YES,NO}' THEN ($2::numeric[])[2] ELSE 0 END,
-         probability = $3, collateral = collateral + $4::numeric, volume = volume + $5::numeric,
+  /** A trade's change of the market row as a CTE (`<name>`) of the trade's one statement. */
+  applyTradeCte(sql: SqlStatement, name: string, id: string, change: MarketStateChange): string {
+    const q = `${sql.bind(change.outcomeQ)}::numeric[]`;
+    // Binary markets mirror outcome_q in q_yes/q_no (markets_binary_q_check holds them equal).
+    return `${name} AS (
+       UPDATE markets SET outcome_q = ${q},
+         q_yes = CASE WHEN outcome_ids = '{YES,NO}' THEN (${q})[1] ELSE 0 END,
+         q_no = CASE WHEN outcome_ids = '{YES,NO}' THEN (${q})[2] ELSE 0 END,
+         probability = ${sql.bind(change.probability)},
+         collateral = collateral + ${sql.bind(change.collateralDelta)}::numeric,
+         volume = volume + ${sql.bind(change.volumeDelta)}::numeric,
          trade_count = trade_count + 1, updated_at = now()
-       WHERE id = $1`,
-      [id, change.outcomeQ, change.probability, change.collateralDelta, change.volumeDelta],
-    );
+       WHERE id = ${sql.bind(id)}
+     )`;
   }
 
   update(

@@ -1,5 +1,5 @@
 import { credits, Dec, probability } from '../../common/money/decimal';
-import { isBinary, MarketRow, quoteOutcomeSell, visibleStatus } from '../markets';
+import { isBinary, MarketRow, outcomeSellValue, visibleStatus } from '../markets';
 import { MarketSummaryDto, PositionResponse } from './dto/trading.response';
 import { PositionRow } from './positions.repository';
 
@@ -25,7 +25,7 @@ export function currentValue(position: PositionRow, market: MarketRow): string {
     return credits(net.times(market.cancelRefundRatio ?? 1));
   }
   if (held.isZero()) return '0.00';
-  return quoteOutcomeSell(market, position.outcome, position.shares).amount;
+  return outcomeSellValue(market, position.outcome, position.shares);
 }
 
 export function toPositionResponse(position: PositionRow, market: MarketRow): PositionResponse {

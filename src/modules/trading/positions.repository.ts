@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../../database/sql';
+import { queryOne, queryRows, SqlStatement } from '../../database/sql';
 import type { PositionTotals } from './money-rules';
 
 export type PositionStatus = 'open' | 'closed' | 'settled';
@@ -31,36 +31,43 @@ const POSITION_COLUMNS = `p.id, p.user_id AS "userId", p.market_id AS "marketId"
 export class PositionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Adds bought shares to the user's position in this outcome, creating it if needed. */
-  async addBuy(
-    manager: EntityManager,
+  /**
+   * Adds bought shares to the user's position in this outcome, creating it if needed: a CTE
+   * (`<name>`, returning the position) of the trade's one statement.
+   */
+  buyCte(
+    sql: SqlStatement,
+    name: string,
     buy: { userId: string; marketId: string; outcome: string; shares: string; amount: string },
-  ): Promise<PositionRow> {
-    return (await queryOne<PositionRow>(
-      manager,
-      `INSERT INTO positions AS p (user_id, market_id, outcome, shares, invested, total_bought)
-       VALUES ($1, $2, $3, $4, $5, $5)
+  ): string {
+    const amount = sql.bind(buy.amount);
+    return `${name} AS (
+       INSERT INTO positions AS p (user_id, market_id, outcome, shares, invested, total_bought)
+       VALUES (${sql.bind(buy.userId)}::uuid, ${sql.bind(buy.marketId)}::uuid, ${sql.bind(buy.outcome)},
+               ${sql.bind(buy.shares)}::numeric, ${amount}::numeric, ${amount}::numeric)
        ON CONFLICT (user_id, market_id, outcome) DO UPDATE SET
          shares = p.shares + EXCLUDED.shares, invested = p.invested + EXCLUDED.invested,
          total_bought = p.total_bought + EXCLUDED.total_bought, status = 'open', updated_at = now()
-       RETURNING ${POSITION_COLUMNS}`,
-      [buy.userId, buy.marketId, buy.outcome, buy.shares, buy.amount],
-    ))!;
+       RETURNING ${POSITION_COLUMNS}
+     )`;
   }
 
-  async applySell(
-    manager: EntityManager,
+  /** Takes sold shares off a (locked) position: a CTE (`<name>`) of the trade's statement. */
+  sellCte(
+    sql: SqlStatement,
+    name: string,
     id: string,
     sell: { shares: string; proceeds: string; basisRemoved: string; realized: string },
-  ): Promise<PositionRow> {
-    return (await queryOne<PositionRow>(
-      manager,
-      `UPDATE positions AS p SET shares = p.shares - $2::numeric, invested = p.invested - $4::numeric,
-         total_sold = p.total_sold + $3::numeric, realized_pnl = p.realized_pnl + $5::numeric,
-         status = CASE WHEN p.shares - $2::numeric = 0 THEN 'closed' ELSE 'open' END, updated_at = now()
-       WHERE p.id = $1 RETURNING ${POSITION_COLUMNS}`,
-      [id, sell.shares, sell.proceeds, sell.basisRemoved, sell.realized],
-    ))!;
+  ): string {
+    const shares = `${sql.bind(sell.shares)}::numeric`;
+    return `${name} AS (
+       UPDATE positions AS p SET shares = p.shares - ${shares},
+         invested = p.invested - ${sql.bind(sell.basisRemoved)}::numeric,
+         total_sold = p.total_sold + ${sql.bind(sell.proceeds)}::numeric,
+         realized_pnl = p.realized_pnl + ${sql.bind(sell.realized)}::numeric,
+         status = CASE WHEN p.shares - ${shares} = 0 THEN 'closed' ELSE 'open' END, updated_at = now()
+       WHERE p.id = ${sql.bind(id)}::uuid RETURNING ${POSITION_COLUMNS}
+     )`;
   }
 
   /** `manager`: the caller's transaction, or the pool's manager for a read outside one. */

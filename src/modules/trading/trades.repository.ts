@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../../database/sql';
+import { queryOne, queryRows, SqlStatement } from '../../database/sql';
+import type { PositionRow } from './positions.repository';
 
 export interface TradeRow {
   id: string;
@@ -30,6 +31,20 @@ export interface CandleRow {
   volume: string;
 }
 
+const TRADE_KEYS = [
+  'id',
+  'marketId',
+  'userId',
+  'positionId',
+  'side',
+  'outcome',
+  'shares',
+  'amount',
+  'probabilityBefore',
+  'probabilityAfter',
+  'createdAt',
+] as const satisfies readonly (keyof TradeRow)[];
+
 const TRADE_COLUMNS = `t.id, t.market_id AS "marketId", t.user_id AS "userId", t.position_id AS "positionId",
   t.side, t.outcome, t.shares, t.amount, t.probability_before AS "probabilityBefore",
   t.probability_after AS "probabilityAfter", t.created_at AS "createdAt"`;
@@ -40,30 +55,65 @@ type After = { createdAt: string; id: string } | undefined;
 export class TradesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** `initial`: the creator's `initialPosition` buy, written by the market's create. */
-  async insert(
-    manager: EntityManager,
-    trade: Omit<TradeRow, 'id' | 'createdAt'> & { initial: boolean; probabilitiesAfter: string[] },
-  ): Promise<TradeRow> {
-    return (await queryOne<TradeRow>(
-      manager,
-      `INSERT INTO trades AS t (market_id, user_id, position_id, side, outcome, shares, amount,
+  /**
+   * The trade row as a CTE (`<name>`) of the trade's one statement, for the position the
+   * CTE `position` wrote. `initial`: the creator's `initialPosition` buy, written by the
+   * market's create.
+   */
+  insertCte(
+    sql: SqlStatement,
+    name: string,
+    position: string,
+    trade: Omit<TradeRow, 'id' | 'createdAt' | 'positionId'> & {
+      initial: boolean;
+      probabilitiesAfter: string[];
+    },
+  ): string {
+    return `${name} AS (
+       INSERT INTO trades AS t (market_id, user_id, position_id, side, outcome, shares, amount,
          probability_before, probability_after, initial, probabilities_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${TRADE_COLUMNS}`,
-      [
-        trade.marketId,
-        trade.userId,
-        trade.positionId,
-        trade.side,
-        trade.outcome,
-        trade.shares,
-        trade.amount,
-        trade.probabilityBefore,
-        trade.probabilityAfter,
-        trade.initial,
-        trade.probabilitiesAfter,
-      ],
+       SELECT ${sql.bind(trade.marketId)}::uuid, ${sql.bind(trade.userId)}::uuid, ${position}.id,
+         ${sql.bind(trade.side)}, ${sql.bind(trade.outcome)}, ${sql.bind(trade.shares)}::numeric,
+         ${sql.bind(trade.amount)}::numeric, ${sql.bind(trade.probabilityBefore)}::numeric,
+         ${sql.bind(trade.probabilityAfter)}::numeric, ${sql.bind(trade.initial)}::boolean,
+         ${sql.bind(trade.probabilitiesAfter)}::numeric[]
+       FROM ${position}
+       RETURNING ${TRADE_COLUMNS}
+     )`;
+  }
+
+  /**
+   * Runs a trade's statement, its CTEs (`parts`) in order: `position` and `trade` name the
+   * CTEs that return those rows, `ledger` the one returning the ledger row, if any. Answers
+   * what the response needs; `balanceAfter` is null when the ledger refused (or was not
+   * asked). One round trip however many tables the trade writes.
+   */
+  async record(
+    manager: EntityManager,
+    sql: SqlStatement,
+    parts: string[],
+    names: { position: string; trade: string; ledger?: string },
+  ): Promise<{ position: PositionRow; trade: TradeRow; balanceAfter: string | null }> {
+    const tradeColumns = TRADE_KEYS.map((key) => `${names.trade}."${key}" AS "trade.${key}"`);
+    const balance = names.ledger ? `(SELECT "balanceAfter" FROM ${names.ledger})` : 'NULL::numeric';
+    const row = (await queryOne<Record<string, unknown>>(
+      manager,
+      `WITH ${parts.join(',\n')}
+       SELECT ${names.position}.*, ${tradeColumns.join(', ')}, ${balance} AS "ledger.balanceAfter"
+       FROM ${names.position}, ${names.trade}`,
+      sql.params,
     ))!;
+    const position: Record<string, unknown> = {};
+    const trade: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row)) {
+      if (key.startsWith('trade.')) trade[key.slice(6)] = value;
+      else if (!key.startsWith('ledger.')) position[key] = value;
+    }
+    return {
+      position: position as unknown as PositionRow,
+      trade: trade as unknown as TradeRow,
+      balanceAfter: row['ledger.balanceAfter'] as string | null,
+    };
   }
 
   pageForMarket(marketId: string, limit: number, after: After): Promise<TradeRow[]> {

@@ -11,6 +11,7 @@ import { credits, Dec, probabilityFixed, shares as toShares } from '../../common
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { Idempotent } from '../../database/idempotency/idempotency-store';
+import { SqlStatement } from '../../database/sql';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
 import {
@@ -172,21 +173,22 @@ export class TradingService {
           );
         }
         const removed = basisRemoved(position, selling);
-        const updatedPosition = await this.positions.applySell(manager, position.id, {
-          shares: selling,
-          proceeds: quote.amount,
-          basisRemoved: removed,
-          realized: credits(new Dec(quote.amount).minus(removed)),
-        });
-        return this.recordTrade(manager, user.id, market, {
+        const executed = await this.recordTrade(manager, user.id, market, {
           side: 'sell',
           outcome: position.outcome,
           shares: selling,
           amount: quote.amount,
           quote,
-          position: updatedPosition,
           initial: false,
-        }).then((executed) => executed.response);
+          position: (sql, name) =>
+            this.positions.sellCte(sql, name, position.id, {
+              shares: selling,
+              proceeds: quote.amount,
+              basisRemoved: removed,
+              realized: credits(new Dec(quote.amount).minus(removed)),
+            }),
+        });
+        return executed.response;
       },
     );
   }
@@ -247,25 +249,29 @@ export class TradingService {
         { probabilityAfter: Number(reportedAfter), maxProbability },
       );
     }
-    const position = await this.positions.addBuy(manager, {
-      userId,
-      marketId: market.id,
-      outcome,
-      shares: quote.shares,
-      amount: quote.amount,
-    });
     return this.recordTrade(manager, userId, market, {
       side: 'buy',
       outcome,
       shares: quote.shares,
       amount: quote.amount,
       quote,
-      position,
       initial,
+      position: (sql, name) =>
+        this.positions.buyCte(sql, name, {
+          userId,
+          marketId: market.id,
+          outcome,
+          shares: quote.shares,
+          amount: quote.amount,
+        }),
     });
   }
 
-  /** The writes every trade shares: trade row, ledger row, market state, outbox event. */
+  /**
+   * The writes every trade makes, as ONE statement (one round trip while the market's lock
+   * is held): the position's change, the trade row, the balance and its ledger row, the
+   * market's state and the outbox event. Each part is SQL its owner writes (`SqlStatement`).
+   */
   private async recordTrade(
     manager: EntityManager,
     userId: string,
@@ -276,62 +282,82 @@ export class TradingService {
       shares: string;
       amount: string;
       quote: OutcomeQuote;
-      position: Awaited<ReturnType<PositionsRepository['addBuy']>>;
       /** The creator's initialPosition buy, made by the market's create. */
       initial: boolean;
+      /** The position's change as a CTE of that statement, named `name`. */
+      position: (sql: SqlStatement, name: string) => string;
     },
   ) {
     const probabilityAfter = trade.quote.storedProbabilityAfter;
     const outcomeQ = trade.quote.outcomeQAfter;
     const binary = isBinary(market);
     const probabilities = outcomeProbabilitiesFixed({ ...market, outcomeQ });
-    const row = await this.trades.insert(manager, {
-      marketId: market.id,
+    // Binary trades report the YES price, as they always have; others the traded outcome's.
+    const probabilityBefore = binary
+      ? market.probability
+      : probabilityFixed(trade.quote.probabilityBefore);
+    const reportedAfter = binary
+      ? probabilityAfter
+      : probabilityFixed(trade.quote.probabilityAfter);
+    const entry = {
       userId,
-      positionId: trade.position.id,
-      side: trade.side,
-      outcome: trade.outcome,
-      shares: trade.shares,
-      amount: trade.amount,
-      // Binary trades report the YES price, as they always have; others the traded outcome's.
-      probabilityBefore: binary
-        ? market.probability
-        : probabilityFixed(trade.quote.probabilityBefore),
-      probabilityAfter: binary ? probabilityAfter : probabilityFixed(trade.quote.probabilityAfter),
-      initial: trade.initial,
-      probabilitiesAfter: probabilities,
+      kind: trade.side,
+      amount: trade.side === 'buy' ? `-${trade.amount}` : trade.amount,
+      marketId: market.id,
+    } as const;
+    const posts = !new Dec(trade.amount).isZero();
+    const sql = new SqlStatement();
+    const parts = [
+      trade.position(sql, 'position'),
+      this.trades.insertCte(sql, 'trade', 'position', {
+        marketId: market.id,
+        userId,
+        side: trade.side,
+        outcome: trade.outcome,
+        shares: trade.shares,
+        amount: trade.amount,
+        probabilityBefore,
+        probabilityAfter: reportedAfter,
+        initial: trade.initial,
+        probabilitiesAfter: probabilities,
+      }),
+      ...(posts
+        ? [this.ledger.postStep(sql, 'ledger', entry, { from: 'trade', column: 'trade.id' })]
+        : []),
+      this.markets.applyTradeStep(manager, sql, 'market', market.id, {
+        outcomeQ,
+        probability: probabilityAfter,
+        collateralDelta: trade.side === 'buy' ? trade.amount : `-${trade.amount}`,
+        volumeDelta: trade.amount,
+      }),
+      this.outbox.addStep(
+        sql,
+        'event',
+        'trade.executed',
+        market.id,
+        {
+          userId,
+          side: trade.side,
+          outcome: trade.outcome,
+          shares: trade.shares,
+          amount: trade.amount,
+          probabilityBefore,
+          probabilityAfter: reportedAfter,
+          outcomes: market.outcomeIds.map((id, i) => ({ id, probability: probabilities[i] })),
+        },
+        { from: 'trade', key: 'tradeId', column: 'trade.id' },
+      ),
+    ];
+    const written = await this.trades.record(manager, sql, parts, {
+      position: 'position',
+      trade: 'trade',
+      ledger: posts ? 'ledger' : undefined,
     });
     // The database stamped the trade; if that stamp is not before closesAt the market had
     // closed by the database's clock (the lock-time check above can be stale by the time a
     // rolled-back lock holder made this transaction wait). Throwing rolls every write back.
-    this.markets.assertOpen(market, row.createdAt);
-    const signed = trade.side === 'buy' ? `-${trade.amount}` : trade.amount;
-    const balance = new Dec(trade.amount).isZero()
-      ? null
-      : await this.ledger.post(manager, {
-          userId,
-          kind: trade.side,
-          amount: signed,
-          marketId: market.id,
-          referenceId: row.id,
-        });
-    await this.markets.applyTrade(manager, market.id, {
-      outcomeQ,
-      probability: probabilityAfter,
-      collateralDelta: trade.side === 'buy' ? trade.amount : `-${trade.amount}`,
-      volumeDelta: trade.amount,
-    });
-    await this.outbox.add(manager, 'trade.executed', market.id, {
-      tradeId: row.id,
-      userId,
-      side: trade.side,
-      outcome: trade.outcome,
-      shares: trade.shares,
-      amount: trade.amount,
-      probabilityBefore: row.probabilityBefore,
-      probabilityAfter: row.probabilityAfter,
-      outcomes: market.outcomeIds.map((id, i) => ({ id, probability: probabilities[i] })),
-    });
+    this.markets.assertOpen(market, written.trade.createdAt);
+    if (posts && written.balanceAfter === null) throw await this.ledger.refusal(manager, entry);
     const updated: MarketRow = {
       ...market,
       outcomeQ,
@@ -343,10 +369,10 @@ export class TradingService {
       ),
       tradeCount: market.tradeCount + 1,
     };
-    const currentBalance = balance?.balanceAfter ?? (await this.ledger.balanceOf(manager, userId));
+    const currentBalance = written.balanceAfter ?? (await this.ledger.balanceOf(manager, userId));
     const response: TradeResultResponse = {
-      trade: toTradeResponse(row),
-      position: toPositionResponse(trade.position, updated),
+      trade: toTradeResponse(written.trade),
+      position: toPositionResponse(written.position, updated),
       market: toMarketSummary(updated),
       balance: currentBalance,
     };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../../database/sql';
+import { queryOne, queryRows, SqlStatement } from '../../database/sql';
 import { LedgerKind } from './ledger-entry.entity';
 
 export interface LedgerEntryRow {
@@ -29,6 +29,41 @@ export interface NewLedgerEntry {
 const ENTRY_COLUMNS = `id, user_id AS "userId", kind, amount, balance_after AS "balanceAfter",
   market_id AS "marketId", reference_id AS "referenceId", reason, created_at AS "createdAt"`;
 
+/** Another CTE of the same statement whose column the ledger row references (a trade's id). */
+export interface LedgerReference {
+  /** The CTE's name, e.g. `trade`. */
+  from: string;
+  /** Its column holding the id, e.g. `trade.id`. */
+  column: string;
+}
+
+/**
+ * The balance change and its ledger row as two CTEs of a larger statement: `<name>_balance`
+ * moves the balance unless it would go below zero, and `<name>` appends the row with the
+ * balance after, returning it (no row: refused). The one way a balance changes alone
+ * (`append`) and inside a trade's single statement (trading's `TradesRepository.record`).
+ */
+export function ledgerAppendCtes(
+  sql: SqlStatement,
+  name: string,
+  entry: NewLedgerEntry,
+  reference?: LedgerReference,
+): string {
+  const amount = sql.bind(entry.amount);
+  return `${name}_balance AS (
+       UPDATE users SET balance = balance + ${amount}::numeric, updated_at = now()
+       WHERE id = ${sql.bind(entry.userId)} AND balance + ${amount}::numeric >= 0
+       RETURNING id, balance
+     ),
+     ${name} AS (
+       INSERT INTO ledger_entries (user_id, kind, amount, balance_after, market_id, reference_id, reason)
+       SELECT b.id, ${sql.bind(entry.kind)}, ${amount}::numeric, b.balance, ${sql.bind(entry.marketId ?? null)}::uuid,
+              ${reference ? reference.column : `${sql.bind(entry.referenceId ?? null)}::uuid`}, ${sql.bind(entry.reason ?? null)}
+       FROM ${name}_balance b${reference ? `, ${reference.from}` : ''}
+       RETURNING ${ENTRY_COLUMNS}
+     )`;
+}
+
 @Injectable()
 export class LedgerRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -38,24 +73,11 @@ export class LedgerRepository {
    * without the other. Returns null when the balance would go below zero (or no such user).
    */
   append(manager: EntityManager, entry: NewLedgerEntry): Promise<LedgerEntryRow | null> {
+    const sql = new SqlStatement();
     return queryOne<LedgerEntryRow>(
       manager,
-      `WITH updated AS (
-         UPDATE users SET balance = balance + $2::numeric, updated_at = now()
-         WHERE id = $1 AND balance + $2::numeric >= 0
-         RETURNING id, balance
-       )
-       INSERT INTO ledger_entries (user_id, kind, amount, balance_after, market_id, reference_id, reason)
-       SELECT id, $3, $2::numeric, balance, $4, $5, $6 FROM updated
-       RETURNING ${ENTRY_COLUMNS}`,
-      [
-        entry.userId,
-        entry.amount,
-        entry.kind,
-        entry.marketId ?? null,
-        entry.referenceId ?? null,
-        entry.reason ?? null,
-      ],
+      `WITH ${ledgerAppendCtes(sql, 'entry', entry)} SELECT * FROM entry`,
+      sql.params,
     );
   }
 

@@ -4,7 +4,14 @@ import { InsufficientFundsError, NotFoundError } from '../../common/errors/app-e
 import { Page } from '../../common/http/envelope';
 import { createdAtCursor, createdAtPage } from '../../common/pagination/cursor';
 import { credits, Dec } from '../../common/money/decimal';
-import { LedgerEntryRow, LedgerRepository, NewLedgerEntry } from './ledger.repository';
+import { SqlStatement } from '../../database/sql';
+import {
+  LedgerEntryRow,
+  LedgerReference,
+  LedgerRepository,
+  ledgerAppendCtes,
+  NewLedgerEntry,
+} from './ledger.repository';
 import { UsersRepository } from './users.repository';
 
 /**
@@ -23,9 +30,28 @@ export class LedgerService {
     const amount = credits(entry.amount);
     const row = await this.ledger.append(manager, { ...entry, amount });
     if (row) return row;
+    throw await this.refusal(manager, { ...entry, amount });
+  }
+
+  /**
+   * `post` as two CTEs of the caller's statement (`ledgerAppendCtes`), for writers that send
+   * all their rows in one round trip. Select `<name>."balanceAfter"`; no row means refused:
+   * throw `refusal(...)`, which rolls the statement's other writes back with the transaction.
+   */
+  postStep(
+    sql: SqlStatement,
+    name: string,
+    entry: NewLedgerEntry,
+    reference?: LedgerReference,
+  ): string {
+    return ledgerAppendCtes(sql, name, { ...entry, amount: credits(entry.amount) }, reference);
+  }
+
+  /** The error a refused `post`/`postStep` of `entry` answers (no such user, or funds). */
+  async refusal(manager: EntityManager, entry: NewLedgerEntry): Promise<Error> {
     const user = await this.users.findById(manager, entry.userId);
-    if (!user) throw new NotFoundError('User', entry.userId);
-    throw new InsufficientFundsError(credits(new Dec(amount).neg()), user.balance);
+    if (!user) return new NotFoundError('User', entry.userId);
+    return new InsufficientFundsError(credits(new Dec(entry.amount).neg()), user.balance);
   }
 
   /** Credits (payouts, refunds) to many users in one statement; amounts must be positive. */
