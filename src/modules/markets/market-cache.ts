@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -50,10 +51,10 @@ function revive(json: string): { version: number; value: CachedMarket | null } {
 export class MarketCache {
   private readonly logger = new Logger(MarketCache.name);
   private readonly inflight = new Map<string, Promise<CachedMarket | null>>();
-  private readonly lastParsed = new Map<
+  private readonly lastParsed = new LRUCache<
     string,
     { entry: string; parsed: { version: number; value: CachedMarket | null } }
-  >();
+  >({ max: PARSED_ENTRIES });
   private readonly requests: Counter<'cache' | 'result'>;
 
   constructor(
@@ -108,16 +109,13 @@ export class MarketCache {
   /**
    * The entry parsed, reusing the last parse of the same id when Redis returned the very same
    * string (a string holds its version, so any change gives another string). Values are
-   * shared between requests from here on: callers only read them. Bounded: the oldest id
-   * goes first.
+   * shared between requests from here on: callers only read them. Bounded (lru-cache, as
+   * the LMSR memo): the least recently read id goes first.
    */
   private parsed(id: string, entry: string): { version: number; value: CachedMarket | null } {
     const last = this.lastParsed.get(id);
     if (last?.entry === entry) return last.parsed;
     const parsed = revive(entry);
-    if (!last && this.lastParsed.size >= PARSED_ENTRIES) {
-      this.lastParsed.delete(this.lastParsed.keys().next().value!);
-    }
     this.lastParsed.set(id, { entry, parsed });
     return parsed;
   }
