@@ -2,16 +2,27 @@
  * The vector index alone: usearch HNSW (the parameters HnswVectorIndex uses) against the exact
  * scan, on N vectors shaped like the built-in provider's (SIF-pooled word vectors of six
  * words drawn from the 30,000 most frequent, 100 dimensions). Reports build time, memory,
- * query latency (k = 10 and k = 500, the semantic prefilter) and recall@10 against the exact
- * top 10.
+ * query latency and recall@10 against the exact top 10 as search uses the index (k = 100
+ * unfiltered, k = 500 with a status filter) and for other search widths
+ * (`expansion_search`), at each size given, so the table shows how the index grows (default 10k, 100k and 1M vectors; the 1M level
+ * builds for a few minutes and needs about 1 GB of memory).
  *
- *   npm run build && node dist/bench/search-ann.js [vectors ...]   (default 100000)
+ *   npm run build && node dist/bench/search-ann.js [vectors ...]   (default 10000 100000 1000000)
  *
- * No database: the index is what is measured; docs/search.md has the numbers.
+ * A standalone script, not a `npm run bench` scenario and not a test: no database, the index
+ * is what is measured. One JSON line per size follows the readable lines (for the docs
+ * table); docs/search.md has the numbers.
  */
+import { rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
 import { poolWordVectors } from '../src/modules/search/embeddings/local/local-embeddings.provider';
 import { loadWordVectors, WordVectors } from '../src/modules/search/embeddings/local/word-vectors';
+import {
+  CANDIDATES_PER_LIST,
+  SEMANTIC_PREFILTER_CANDIDATES,
+} from '../src/modules/search/search-ranking';
 import {
   HNSW_CONNECTIVITY,
   HNSW_EXPANSION_ADD,
@@ -47,12 +58,19 @@ function makeVectors(words: WordVectors, vocabulary: string[], n: number, seed: 
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
+const stats = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: +percentile(sorted, 0.5).toFixed(2), p95: +percentile(sorted, 0.95).toFixed(2) };
+};
+
+/** Search widths compared at each size (usearch's `expansion_search`), with k = 100. */
+const EXPANSION_SWEEP = [128, 256, 384, 512];
+
 async function benchmark(n: number, words: WordVectors, vocabulary: string[]): Promise<void> {
   const dims = words.dimensions;
   const data = makeVectors(words, vocabulary, n, 1);
   const queries = makeVectors(words, vocabulary, QUERIES, 2);
-  const heapBefore = process.memoryUsage().rss;
-  const index = new Index({
+  const config = {
     dimensions: dims,
     metric: MetricKind.Cos,
     quantization: ScalarKind.F32,
@@ -60,7 +78,9 @@ async function benchmark(n: number, words: WordVectors, vocabulary: string[]): P
     connectivity: HNSW_CONNECTIVITY,
     expansion_add: HNSW_EXPANSION_ADD,
     expansion_search: HNSW_EXPANSION_SEARCH,
-  });
+  };
+  const rssBefore = process.memoryUsage().rss;
+  const index = new Index(config);
   const started = Date.now();
   const CHUNK = 10_000;
   for (let start = 0; start < n; start += CHUNK) {
@@ -70,40 +90,76 @@ async function benchmark(n: number, words: WordVectors, vocabulary: string[]): P
     index.add(keys, data.subarray(start * dims, end * dims), 0);
   }
   const buildMs = Date.now() - started;
-  const rssGrowth = process.memoryUsage().rss - heapBefore;
+  const rssGrowth = process.memoryUsage().rss - rssBefore;
 
-  const latency = { 10: [] as number[], 500: [] as number[], exact: [] as number[] };
-  let hits = 0;
-  let hitsWide = 0;
-  for (let q = 0; q < QUERIES; q++) {
-    const query = queries.subarray(q * dims, (q + 1) * dims);
-    let t0 = process.hrtime.bigint();
-    const approximate = index.search(query, 10, 1);
-    latency[10].push(Number(process.hrtime.bigint() - t0) / 1e6);
-    t0 = process.hrtime.bigint();
-    const wide = index.search(query, 500, 1);
-    latency[500].push(Number(process.hrtime.bigint() - t0) / 1e6);
-    t0 = process.hrtime.bigint();
-    const exact = topK(data, n, dims, query, 10, -1);
-    latency.exact.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    const truth = new Set(exact.map((r) => r.row));
-    for (const key of approximate.keys) if (truth.has(Number(key))) hits++;
-    // What semantic search does: ask for 500, keep the best; its top 10 against the exact one.
-    for (const key of wide.keys.slice(0, 10)) if (truth.has(Number(key))) hitsWide++;
-  }
-  const fmt = (samples: number[]) => {
-    const sorted = [...samples].sort((a, b) => a - b);
-    return `p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p95 ${percentile(sorted, 0.95).toFixed(2)} ms`;
+  const exactMs: number[] = [];
+  const truth = Array.from({ length: QUERIES }, (_, q) => {
+    const t0 = process.hrtime.bigint();
+    const exact = topK(data, n, dims, queries.subarray(q * dims, (q + 1) * dims), 10, -1);
+    exactMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    return new Set(exact.map((r) => r.row));
+  });
+  /** Latency of a k-search and recall@10 of its best 10 (what semantic search keeps first). */
+  const measure = (graph: Index, k: number) => {
+    const ms: number[] = [];
+    let hits = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const t0 = process.hrtime.bigint();
+      const found = graph.search(queries.subarray(q * dims, (q + 1) * dims), k, 1);
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      for (const key of found.keys.slice(0, 10)) if (truth[q].has(Number(key))) hits++;
+    }
+    return { ...stats(ms), recallAt10: +(hits / (QUERIES * 10)).toFixed(3) };
   };
+  // As search uses it: k = CANDIDATES_PER_LIST unfiltered, SEMANTIC_PREFILTER_CANDIDATES with
+  // a status filter (usearch searches max(expansion_search, k) candidates, so 500 is wider).
+  const unfiltered = measure(index, CANDIDATES_PER_LIST);
+  const filtered = measure(index, SEMANTIC_PREFILTER_CANDIDATES);
+  // The same graph searched with other widths: expansion_search is not stored with the graph,
+  // so a saved copy loaded into an index configured otherwise searches that wide.
+  const file = join(tmpdir(), `search-ann-${process.pid}-${n}.usearch`);
+  index.save(file);
+  const sweep: Record<string, ReturnType<typeof measure>> = {};
+  try {
+    for (const expansion of EXPANSION_SWEEP) {
+      const other = new Index({ ...config, expansion_search: expansion });
+      other.load(file);
+      sweep[expansion] = measure(other, CANDIDATES_PER_LIST);
+    }
+  } finally {
+    await rm(file, { force: true });
+  }
+  const record = {
+    vectors: n,
+    dimensions: dims,
+    connectivity: HNSW_CONNECTIVITY,
+    expansionAdd: HNSW_EXPANSION_ADD,
+    expansionSearch: HNSW_EXPANSION_SEARCH,
+    buildSeconds: +(buildMs / 1000).toFixed(1),
+    rssGrowthMb: Math.round(rssGrowth / 1e6),
+    sourceVectorsMb: Math.round((n * dims * 4) / 1e6),
+    exactMs: stats(exactMs),
+    unfiltered,
+    filtered,
+    sweep,
+    loadAverage: loadavg().map((l) => +l.toFixed(1)),
+  };
+  const line = (label: string, m: { p50: number; p95: number; recallAt10?: number }) =>
+    `  ${label.padEnd(34)} p50 ${m.p50} ms, p95 ${m.p95} ms` +
+    (m.recallAt10 === undefined ? '' : `, recall@10 ${m.recallAt10}`);
   console.log(
-    `${n} vectors × ${dims}: build ${(buildMs / 1000).toFixed(1)} s, ` +
-      `RSS +${Math.round(rssGrowth / 1e6)} MB (index + ${Math.round((n * dims * 4) / 1e6)} MB of source vectors)\n` +
-      `  HNSW k=10   ${fmt(latency[10])}\n` +
-      `  HNSW k=500  ${fmt(latency[500])}\n` +
-      `  exact scan  ${fmt(latency.exact)}\n` +
-      `  recall@10 vs exact: k=10 search ${(hits / (QUERIES * 10)).toFixed(3)}, ` +
-      `top 10 of the k=500 search ${(hitsWide / (QUERIES * 10)).toFixed(3)}`,
+    `${n} vectors × ${dims}: build ${record.buildSeconds} s, RSS +${record.rssGrowthMb} MB ` +
+      `(index + ${record.sourceVectorsMb} MB of source vectors), load average ${record.loadAverage.join(' ')}\n` +
+      [
+        line(`k=${CANDIDATES_PER_LIST} (unfiltered search)`, unfiltered),
+        line(`k=${SEMANTIC_PREFILTER_CANDIDATES} (search with a status)`, filtered),
+        ...EXPANSION_SWEEP.map((e) =>
+          line(`k=${CANDIDATES_PER_LIST}, expansion_search ${e}`, sweep[e]),
+        ),
+        line('exact scan', record.exactMs),
+      ].join('\n'),
   );
+  console.log(JSON.stringify(record));
 }
 
 async function main(): Promise<void> {
@@ -115,7 +171,8 @@ async function main(): Promise<void> {
     if (word) vocabulary.push(word);
   }
   const sizes = process.argv.slice(2).map(Number);
-  for (const n of sizes.length > 0 ? sizes : [100_000]) await benchmark(n, words, vocabulary);
+  for (const n of sizes.length > 0 ? sizes : [10_000, 100_000, 1_000_000])
+    await benchmark(n, words, vocabulary);
 }
 
 main().catch((error: unknown) => {

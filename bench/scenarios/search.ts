@@ -100,14 +100,16 @@ async function prepareSize(ctx: BenchContext, size: number) {
       reindexSeconds = (performance.now() - started) / 1000;
       ctx.log(`reindexed in ${reindexSeconds.toFixed(1)} s`);
     }
-    // The API builds its HNSW index in the background (searches meanwhile answer by keyword):
-    // wait until a hybrid search has semantic matches, and report how long that took.
+    // The API builds its HNSW index in the background (semantic search meanwhile answers an
+    // empty list): wait until a semantic search finds something, and report how long that
+    // took. (Not "a hybrid result matched semantically": with the keyword list weighted
+    // k = 6, a broad query's top 20 can be keyword-only with the index ready.)
     const started = performance.now();
     await waitFor('semantic matches (the vector index)', REINDEX_TIMEOUT_MS, async () => {
-      const response = await fetch(`${api.url}/api/search/markets?q=bitcoin&mode=hybrid`);
-      if (response.status !== 200) throw new Error(`hybrid search answered ${response.status}`);
-      const body = (await response.json()) as { data: Array<{ matchedBy: string[] }> };
-      return body.data.some((r) => r.matchedBy.includes('semantic')) ? true : undefined;
+      const response = await fetch(`${api.url}/api/search/markets?q=bitcoin&mode=semantic`);
+      if (response.status !== 200) throw new Error(`semantic search answered ${response.status}`);
+      const body = (await response.json()) as { data: unknown[] };
+      return body.data.length > 0 ? true : undefined;
     });
     const firstLoadSeconds = (performance.now() - started) / 1000;
     return { api, markets, reindexSeconds, firstLoadSeconds };
@@ -186,7 +188,7 @@ function searchScenario(size: number): Scenario {
             (reindexSeconds === null
               ? 'embeddings were already there (reused).'
               : `embedding all of them through the reindex job took ${reindexSeconds.toFixed(1)} s.`) +
-            ` Hybrid search had semantic matches (the HNSW index loaded) ${firstLoadSeconds.toFixed(1)} s after that.`,
+            ` Semantic search had matches (the HNSW index loaded) ${firstLoadSeconds.toFixed(1)} s after that.`,
         ],
       };
     },

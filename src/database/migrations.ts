@@ -10,6 +10,7 @@ import { EventLog1764600040000 } from '../../migrations/1764600040000-EventLog';
 import { TypeormMetadata1764600050000 } from '../../migrations/1764600050000-TypeormMetadata';
 import { Webhooks1764600060000 } from '../../migrations/1764600060000-Webhooks';
 import { MarketOutcomes1764600070000 } from '../../migrations/1764600070000-MarketOutcomes';
+import { SearchEmbeddingsSerialScans1764600095000 } from '../../migrations/1764600095000-SearchEmbeddingsSerialScans';
 
 /**
  * Every migration class in order. Listed explicitly (not globbed) so the same list works
@@ -27,4 +28,5 @@ export const MIGRATIONS: NonNullable<DataSourceOptions['migrations']> & unknown[
   TypeormMetadata1764600050000,
   Webhooks1764600060000,
   MarketOutcomes1764600070000,
+  SearchEmbeddingsSerialScans1764600095000,
 ];

@@ -49,8 +49,10 @@ export const NAME_SIMILARITY_WEIGHT = 0.5;
 export const SEMANTIC_MIN_SIMILARITY = 0.25;
 
 /**
- * Nearest vectors fetched before the status filter; the first CANDIDATES_PER_LIST that pass
- * it are kept. A filtered search where most near markets have another status may see fewer.
+ * Nearest vectors fetched before the status filter, for searches with a `status` only (an
+ * unfiltered search asks the index for CANDIDATES_PER_LIST); the first CANDIDATES_PER_LIST
+ * that pass it are kept. A filtered search where most near markets have another status may
+ * see fewer.
  */
 export const SEMANTIC_PREFILTER_CANDIDATES = 500;
 

@@ -51,9 +51,10 @@ export class SearchRepository {
    * Keyword candidates, best first: full-text matches (`websearch_to_tsquery` over the
    * weighted `search_document`, GIN) and names within the trigram threshold (GIN trigram
    * index). Each arm reads at most `scoredMatchLimit` matches from its index and keeps its
-   * best `limit`; the union of the two is then scored in full (text rank and name similarity
-   * for every candidate, whichever arm brought it) and ordered by
-   * `textRank + nameWeight × nameSimilarity`.
+   * best `limit`, then scores those in full (text rank and name similarity, from the row it
+   * already holds: no second read of `markets`); the union of the two is ordered by
+   * `textRank + nameWeight × nameSimilarity`. A market both arms keep gets the same two
+   * scores from each, so the UNION keeps one row.
    *
    * The threshold is set for this transaction only (`set_config(…, true)`), so the `<%`
    * operator, which is what lets the trigram index answer, uses ours and not the server's
@@ -67,67 +68,68 @@ export class SearchRepository {
     nameWeight: number;
     scoredMatchLimit: number;
   }): Promise<KeywordMatchRow[]> {
-    return this.transactions.run(
-      async (manager) => {
-        // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
-        // cost microseconds per row, and on broad queries picked a sequential scan testing
-        // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
-        // docs/benchmarks.md, search.
-        await manager.query(
-          `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
+    // PostgreSQL's default isolation (READ COMMITTED): naming it would cost a statement.
+    return this.transactions.run(async (manager) => {
+      // enable_seqscan off (this transaction only): the planner does not know `<%` and `@@`
+      // cost microseconds per row, and on broad queries picked a sequential scan testing
+      // every market (75 ms at 10k markets) over the GIN indexes (14 ms); see
+      // docs/benchmarks.md, search.
+      await manager.query(
+        `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
                 set_config('enable_seqscan', 'off', true)`,
-          [String(input.trigramThreshold)],
-        );
-        return queryRows<KeywordMatchRow>(
-          manager,
-          `WITH input AS MATERIALIZED (
+        [String(input.trigramThreshold)],
+      );
+      return queryRows<KeywordMatchRow>(
+        manager,
+        `WITH input AS MATERIALIZED (
            SELECT websearch_to_tsquery('english', search_unaccent($1)) AS query,
                   search_normalize($1) AS normalized
          ),
          full_text AS (
-           SELECT matched.id
+           SELECT top.id, top.rank,
+                  CASE WHEN input.normalized <% top.search_name
+                       THEN word_similarity(input.normalized, top.search_name) ELSE 0 END
+                    AS similarity
            FROM (
-             SELECT m.id, m.search_document
-             FROM markets m
-             WHERE m.search_document @@ websearch_to_tsquery('english', search_unaccent($1))
-               AND ${statusFilter('$2')}
-             LIMIT $5
-           ) matched CROSS JOIN input
-           ORDER BY ts_rank_cd(matched.search_document, input.query, 32) DESC, matched.id
-           LIMIT $3
+             SELECT matched.id, matched.search_name,
+                    ts_rank_cd(matched.search_document, input.query, 32) AS rank
+             FROM (
+               SELECT m.id, m.search_document, m.search_name
+               FROM markets m
+               WHERE m.search_document @@ websearch_to_tsquery('english', search_unaccent($1))
+                 AND ${statusFilter('$2')}
+               LIMIT $5
+             ) matched CROSS JOIN input
+             ORDER BY rank DESC, matched.id
+             LIMIT $3
+           ) top CROSS JOIN input
          ),
          fuzzy AS (
-           SELECT matched.id
+           SELECT top.id,
+                  CASE WHEN top.search_document @@ input.query
+                       THEN ts_rank_cd(top.search_document, input.query, 32) ELSE 0 END AS rank,
+                  top.similarity
            FROM (
-             SELECT m.id, m.search_name
-             FROM markets m
-             WHERE search_normalize($1) <% m.search_name AND ${statusFilter('$2')}
-             LIMIT $5
-           ) matched CROSS JOIN input
-           ORDER BY word_similarity(input.normalized, matched.search_name) DESC, matched.id
-           LIMIT $3
-         ),
-         scored AS (
-           SELECT m.id,
-                  CASE WHEN m.search_document @@ input.query
-                       THEN ts_rank_cd(m.search_document, input.query, 32) ELSE 0 END AS rank,
-                  CASE WHEN input.normalized <% m.search_name
-                       THEN word_similarity(input.normalized, m.search_name) ELSE 0 END
-                    AS similarity
-           FROM (SELECT id FROM full_text UNION SELECT id FROM fuzzy) candidate
-           JOIN markets m ON m.id = candidate.id
-           CROSS JOIN input
+             SELECT matched.id, matched.search_document,
+                    word_similarity(input.normalized, matched.search_name) AS similarity
+             FROM (
+               SELECT m.id, m.search_document, m.search_name
+               FROM markets m
+               WHERE search_normalize($1) <% m.search_name AND ${statusFilter('$2')}
+               LIMIT $5
+             ) matched CROSS JOIN input
+             ORDER BY similarity DESC, matched.id
+             LIMIT $3
+           ) top CROSS JOIN input
          )
          SELECT id AS "marketId", rank::float8 AS "textRank",
                 similarity::float8 AS "nameSimilarity"
-         FROM scored
+         FROM (SELECT * FROM full_text UNION SELECT * FROM fuzzy) scored
          ORDER BY rank + $4 * similarity DESC, id
          LIMIT $3`,
-          [input.query, input.status, input.limit, input.nameWeight, input.scoredMatchLimit],
-        );
-      },
-      { isolation: 'READ COMMITTED' },
-    );
+        [input.query, input.status, input.limit, input.nameWeight, input.scoredMatchLimit],
+      );
+    });
   }
 
   /**

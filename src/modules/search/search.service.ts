@@ -95,19 +95,28 @@ export class SearchService {
     const lists: RankedList<MatchSource>[] = [];
     if (keyword) lists.push({ source: 'keyword', ids: keyword, k: KEYWORD_RRF_K });
     if (semantic) lists.push({ source: 'semantic', ids: semantic });
-    const fused = reciprocalRankFusion(lists).slice(0, input.limit);
+    const fused = reciprocalRankFusion(lists);
 
-    const rows = new Map(
-      (await this.repository.findResultRows(fused.map((hit) => hit.id))).map((row) => [
-        row.id,
-        row,
-      ]),
-    );
-    // A market deleted since it was ranked is left out.
-    return fused.flatMap((hit) => {
-      const row = rows.get(hit.id);
-      return row ? [{ row, score: hit.score, matchedBy: hit.matchedBy }] : [];
-    });
+    // A market deleted since it was ranked (the vector index learns of deletions here) is
+    // left out and the next one takes its place; usually the first read fills the page.
+    const hits: SearchHit[] = [];
+    for (let next = 0; hits.length < input.limit && next < fused.length;) {
+      const batch = fused.slice(next, next + input.limit - hits.length);
+      next += batch.length;
+      const rows = new Map(
+        (await this.repository.findResultRows(batch.map((hit) => hit.id))).map((row) => [
+          row.id,
+          row,
+        ]),
+      );
+      const missing = batch.filter((hit) => !rows.has(hit.id)).map((hit) => hit.id);
+      if (missing.length > 0) this.vectors.forget(missing);
+      for (const hit of batch) {
+        const row = rows.get(hit.id);
+        if (row) hits.push({ row, score: hit.score, matchedBy: hit.matchedBy });
+      }
+    }
+    return hits;
   }
 
   /** Starts a full reindex (job `market.reindex-all`); returns its job id. */
@@ -162,16 +171,21 @@ export class SearchService {
     }
   }
 
+  /**
+   * Without a status filter the index's nearest CANDIDATES_PER_LIST are the list (a deleted
+   * market among them is dropped when the result rows are read); with one, a wider search
+   * (SEMANTIC_PREFILTER_CANDIDATES) is checked against `markets` for the status, one
+   * statement of 500 ids that an unfiltered search no longer pays (docs/search.md).
+   */
   private async semanticIds(input: SearchInput): Promise<string[]> {
     const vector = await this.embedQueryWithDeadline(input.query, input.clientKey);
     const matches = await this.vectors.nearest(vector, {
-      limit: SEMANTIC_PREFILTER_CANDIDATES,
+      limit: input.status === null ? CANDIDATES_PER_LIST : SEMANTIC_PREFILTER_CANDIDATES,
       minSimilarity: SEMANTIC_MIN_SIMILARITY,
     });
-    const { eligible, missing } = await this.repository.classifyCandidates(
-      matches.map((match) => match.marketId),
-      input.status,
-    );
+    const ids = matches.map((match) => match.marketId);
+    if (input.status === null) return ids;
+    const { eligible, missing } = await this.repository.classifyCandidates(ids, input.status);
     if (missing.length > 0) this.vectors.forget(missing);
     return eligible.slice(0, CANDIDATES_PER_LIST);
   }
