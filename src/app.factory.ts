@@ -1,6 +1,6 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type pino from 'pino';
@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { ServiceUnavailableError } from './common/errors/app-error';
 import { errorEnvelope } from './common/filters/all-exceptions.filter';
 import { answerClientError } from './common/http/client-error';
+import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify-adapter';
 import { requestIdFor } from './common/http/request-id';
 import { setupOpenApi } from './common/openapi/openapi-document';
 import { fastifyLogging } from './common/logging/logger.options';
@@ -52,6 +53,14 @@ export function fastifyOptions(
       void (reply as FastifyReply).status(status).header('x-request-id', request.id).send(body);
     },
   };
+}
+
+/** The HTTP adapter main.ts and the tests use: Fastify, handler results in the envelope. */
+export function httpAdapter(
+  config: AppConfig,
+  logDestination?: pino.DestinationStream,
+): EnvelopingFastifyAdapter {
+  return new EnvelopingFastifyAdapter(fastifyOptions(config, logDestination));
 }
 
 export { buildOpenApiDocument } from './common/openapi/openapi-document';
@@ -153,7 +162,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config),
-    new FastifyAdapter(fastifyOptions(config)),
+    httpAdapter(config),
     { bufferLogs: true },
   );
   configureApp(app, config);

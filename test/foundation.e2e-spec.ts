@@ -197,6 +197,49 @@ describe('foundation: the cross-cutting pipeline', () => {
     });
   });
 
+  describe('success envelope', () => {
+    it('wraps a result in data with the request id and time in meta', async () => {
+      const res = await t.request({
+        method: 'GET',
+        url: '/api/probe/items/7d1c1b8e-1f7c-4d7e-9e0a-3b8a7b0d2f11',
+        headers: { 'x-request-id': 'envelope-1' },
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(Object.keys(body)).toEqual(['success', 'data', 'meta']);
+      expect(body.success).toBe(true);
+      expect(body.data).toEqual({ id: '7d1c1b8e-1f7c-4d7e-9e0a-3b8a7b0d2f11' });
+      expect(Object.keys(body.meta)).toEqual(['requestId', 'timestamp']);
+      expect(body.meta.requestId).toBe('envelope-1');
+      expect(new Date(body.meta.timestamp).toISOString()).toBe(body.meta.timestamp);
+    });
+
+    it('sends a page as its items in data, pagination after requestId and timestamp', async () => {
+      const res = await t.request({ method: 'GET', url: '/api/probe/page' });
+      expect(res.json().data).toEqual([{ n: 1 }]);
+      expect(Object.keys(res.json().meta)).toEqual(['requestId', 'timestamp', 'pagination']);
+    });
+
+    it('sends undefined as data: null', async () => {
+      const res = await t.request({ method: 'GET', url: '/api/probe/nothing' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ success: true, data: null });
+    });
+
+    it('sends no body with 204', async () => {
+      const res = await t.request({ method: 'POST', url: '/api/probe/no-content' });
+      expect(res.statusCode).toBe(204);
+      expect(res.body).toBe('');
+    });
+
+    it('leaves the result of a @RawResponse() route as it is', async () => {
+      const res = await t.request({ method: 'GET', url: '/api/probe/raw' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(res.body).toBe('probe 1\n');
+    });
+  });
+
   describe('operations', () => {
     it('serves liveness and readiness', async () => {
       expect((await t.request({ method: 'GET', url: '/api/health' })).json().data).toEqual({

@@ -1,3 +1,5 @@
+import type Redis from 'ioredis';
+import { REDIS } from '../src/redis/redis.module';
 import { count, sql } from './support/sql';
 import { TestApp } from './support/test-app';
 import { buy, createMarket, sell } from './factories/markets';
@@ -48,6 +50,31 @@ describe('markets', () => {
       expect(second.json().data).toEqual(market);
       expect(queries).toEqual([]);
       expect(await marketCacheCount(t, 'hit')).toBe(hits + 1);
+    });
+
+    it('sends the rate-limit counter and the cache read of a hit in one Redis write', async () => {
+      const user = await registerUser(t);
+      const market = await createMarket(t, user);
+      expect((await get(`/api/markets/${market.id}`)).statusCode).toBe(200); // now cached
+      // Observed on the app's own client: what goes out on its socket while one hit is served.
+      const redis = t.app.get<Redis>(REDIS);
+      type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
+      const socket = (redis as unknown as { stream: { write: Write } }).stream;
+      const writes: string[] = [];
+      const write = socket.write;
+      socket.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+        writes.push(String(chunk));
+        return write.call(this, chunk, ...rest);
+      };
+      try {
+        const hit = await get(`/api/markets/${market.id}`);
+        expect(hit.statusCode).toBe(200);
+      } finally {
+        socket.write = write;
+      }
+      const reads = writes.filter((w) => w.includes(`cache:market:v1:${market.id}`));
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toMatch(/evalsha/i);
     });
 
     it('never serves a stale market after an edit or a trade', async () => {

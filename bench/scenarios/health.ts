@@ -29,10 +29,11 @@ export const scenario = defineScenario({
     '(`genReqId`) and the `onRequest` hook echoing it, Nest’s security-headers hook (the ' +
     'header set built once at start-up), Fastify’s per-request child logger and the ' +
     '`onRequest` hook putting it into nestjs-pino’s AsyncLocalStorage (at `LOG_LEVEL=warn` ' +
-    'no request line is written), the global guards ' +
-    '(`AppThrottlerGuard`; health is rate-limit class `none`, read once per route, so it ' +
-    'returns before Redis), the validation pipe, `NoStoreInterceptor` and ' +
-    '`EnvelopeInterceptor`, the metrics `onResponse` hook — against ' +
+    'no request line is written), the global guards (`AuthenticationGuard`, which also ' +
+    'decides `Cache-Control: no-store`; `AppThrottlerGuard`: health is rate-limit class ' +
+    '`none`, read once per route, so it returns before Redis), the validation pipe, the ' +
+    'success envelope (built in the Fastify adapter’s `reply`, no interceptor), the metrics ' +
+    '`onResponse` hook — against ' +
     '`bench/reference/raw-fastify.ts`, a bare Fastify 5 server returning the same JSON body ' +
     '`{success, data: {status: "ok"}, meta: {requestId, timestamp}}` with a UUID request id. ' +
     'Both are checked to return 200 and the same body shape before the load starts.',

@@ -24,8 +24,10 @@ export const scenarios = [
     name: 'market-by-id',
     description:
       'Cache HIT. `GET /api/markets/:id` rotating over 1,000 markets whose entries are in Redis ' +
-      '(warmed before the load; the bench API runs with `CACHE_TTL_MS=3600000`): rate-limit ' +
-      'INCR in Redis, `MGET` of entry and version, JSON revive, envelope — against ' +
+      '(warmed before the load; the bench API runs with `CACHE_TTL_MS=3600000`): the ' +
+      'rate-limit script (`EVALSHA`) and the `MGET` of entry and version sent together in ' +
+      'one write, the entry parsed (or its last parse reused when unchanged), the response, ' +
+      'envelope — against ' +
       '`bench/reference/fastify-redis.ts`, a bare Fastify 5 server that `GET`s the same key ' +
       '(`bench:cache:market:v1:<id>`) and returns the cached JSON as it is. Every request of ' +
       'both sides asks for the next id of the same list (a counter shared by all connections).',
@@ -57,10 +59,10 @@ export const scenarios = [
         referenceLabel: 'Fastify + Redis GET',
         points,
         notes: [
-          'Ours makes two Redis round trips per request (the rate limiter’s counter for the ' +
-            '`read` class, then `MGET` entry + version); the reference makes one. Ours ' +
-            'pipelines them across requests (ioredis auto-pipelining: the commands of every ' +
-            'request handled in one event-loop turn go out in one write).',
+          'Ours makes one Redis round trip per request, as the reference does, with two ' +
+            'commands in it: the rate limiter starts the route’s cache read next to its ' +
+            'counter (`Prefetches`), and ioredis auto-pipelining sends the commands of every ' +
+            'request handled in one event-loop turn in one write.',
         ],
       };
     },
@@ -100,8 +102,8 @@ export const scenarios = [
         referenceLabel: 'Fastify + pg',
         points,
         notes: [
-          'A miss costs ours three Redis round trips (rate limit, `MGET`, `SET`) on top of the ' +
-            'two SQL statements the reference runs.',
+          'A miss costs ours two Redis round trips (rate limit with `MGET`, then `SET`) on ' +
+            'top of the two SQL statements the reference runs.',
         ],
       };
     },

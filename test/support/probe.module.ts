@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Module, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { IsDecimalString } from '../../src/common/decorators/decimal-string.decorator';
 import { IdParam } from '../../src/common/http/id-param.decorator';
 import { Page } from '../../src/common/http/envelope';
+import { RawResponse } from '../../src/common/http/enveloping-fastify-adapter';
 import { PageQueryDto } from '../../src/common/pagination/pagination.dto';
 
 class AmountDto {
@@ -41,6 +42,24 @@ class ProbeController {
       total: 1,
       hasMore: false,
     });
+  }
+
+  @Get('nothing')
+  nothing(): undefined {
+    return undefined;
+  }
+
+  @Post('no-content')
+  @HttpCode(204)
+  noContent() {
+    return { ignored: true };
+  }
+
+  @Get('raw')
+  @RawResponse()
+  @Header('content-type', 'text/plain; charset=utf-8')
+  raw(): string {
+    return 'probe 1\n';
   }
 
   @Get('boom')

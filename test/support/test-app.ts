@@ -1,5 +1,5 @@
 import { DynamicModule, Type } from '@nestjs/common';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { configureApp, fastifyOptions } from '../../src/app.factory';
+import { configureApp, httpAdapter } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { OpenApiResponseValidator } from './openapi-validator';
@@ -118,7 +118,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     imports: [AppModule.register(config), ...(options.modules ?? [])],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
-    new FastifyAdapter(fastifyOptions(config, options.logDestination)),
+    httpAdapter(config, options.logDestination),
     { bufferLogs: true },
   );
   configureApp(app, config);

@@ -38,11 +38,24 @@ export interface ErrorEnvelope {
   meta: EnvelopeMeta;
 }
 
-export function envelopeMeta(requestId: string): EnvelopeMeta {
-  return { requestId, timestamp: new Date().toISOString() };
+let lastMillis = 0;
+let lastTimestamp = new Date(0).toISOString();
+
+/** Now as an ISO string, formatted once per millisecond (many answers share one). */
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== lastMillis) {
+    lastMillis = now;
+    lastTimestamp = new Date(now).toISOString();
+  }
+  return lastTimestamp;
 }
 
-/** A page of items; the envelope interceptor moves `pagination` into `meta`. */
+export function envelopeMeta(requestId: string): EnvelopeMeta {
+  return { requestId, timestamp: timestamp() };
+}
+
+/** A page of items; the success envelope moves `pagination` into `meta` (successEnvelope). */
 export class Page<T> {
   constructor(
     readonly items: T[],

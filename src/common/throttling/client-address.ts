@@ -30,7 +30,10 @@ export function normalizeAddress(value: string | undefined): string | null {
   // A zone index (fe80::1%eth0) names the interface, not the host.
   const withoutZone = text.replace(/%.*$/, '');
   // isIP, not ipaddr.isValid: the latter accepts legacy forms such as `1.2.3`.
-  if (isIP(withoutZone) === 0) return null;
+  const family = isIP(withoutZone);
+  if (family === 0) return null;
+  // isIP's IPv4 form is already canonical dotted decimal (no leading zeros): as it is.
+  if (family === 4) return withoutZone;
   const address = ipaddr.process(withoutZone);
   if (address.kind() === 'ipv4') return address.toString();
   const parts = (address as ipaddr.IPv6).parts.slice(0, 4);

@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type Redis from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { REDIS } from '../../redis/redis.module';
+import { Prefetches } from '../http/prefetch';
 import { AttemptLimiter } from './attempt-limiter';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
 
 /**
  * Rate limits in Redis, so every API instance counts against the same quota; and the attempt
@@ -12,8 +13,8 @@ import { AttemptLimiter } from './attempt-limiter';
  */
 @Global()
 @Module({
-  providers: [AttemptLimiter],
-  exports: [AttemptLimiter],
+  providers: [AttemptLimiter, Prefetches],
+  exports: [AttemptLimiter, Prefetches],
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, REDIS],
@@ -21,7 +22,7 @@ import { AttemptLimiter } from './attempt-limiter';
         throttlers: [
           { name: 'default', ttl: config.rateLimit.windowMs, limit: config.rateLimit.read },
         ],
-        storage: new ThrottlerStorageRedisService(redis),
+        storage: new RedisThrottlerStorage(redis),
       }),
     }),
   ],

@@ -8,7 +8,7 @@ import { AuthService } from './auth.service';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { LoginDto, RefreshTokenDto, RegisterDto, TokensResponse } from './dto/auth.dto';
 import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
-import { NoStore } from './no-store.interceptor';
+import { NoStore } from './no-store.decorator';
 import { SignInAttemptsGuard } from './sign-in-attempts.guard';
 
 @ApiTags('Auth')

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenVerifier } from './access-token.verifier';
@@ -9,7 +8,6 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
-import { NoStoreInterceptor } from './no-store.interceptor';
 import { PasswordService } from './password.service';
 import { PermissionsGuard } from './permissions.guard';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -28,7 +26,6 @@ import { TokenService } from './token.service';
     AuthenticationGuard,
     PasswordService,
     PermissionsGuard,
-    { provide: APP_INTERCEPTOR, useClass: NoStoreInterceptor },
     RefreshTokensRepository,
     SessionRevocations,
     SignInAttemptsGuard,

@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
+import { Prefetch, Prefetched, Prefetches } from '../../common/http/prefetch';
 import { Page } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
@@ -14,6 +15,7 @@ import { RequirePermissions } from '../../common/auth/require-permissions.decora
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
 import { PatchMarketDto, ReplaceMarketDto } from './dto/market-write.dto';
 import { MarketFieldsResponse, MarketResponse } from './dto/market.response';
+import { CacheRead } from './market-cache';
 import { OUTCOME_ID_PATTERN } from './market-outcomes';
 import { MarketsService, QuoteResponse } from './markets.service';
 
@@ -29,10 +31,23 @@ class QuoteResponseDto implements QuoteResponse {
   @ApiProperty({ example: 0.548587 }) probabilityAfter!: number;
 }
 
+/** Whether a path id may be a UUID (ParseUUIDPipe decides); no cache read for others. */
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @ApiTags('Markets')
 @Controller('markets')
 export class MarketsController {
-  constructor(private readonly markets: MarketsService) {}
+  constructor(
+    private readonly markets: MarketsService,
+    prefetches: Prefetches,
+  ) {
+    // GET /markets/:id starts its cache read next to the rate-limit counter: one Redis round
+    // trip per cache hit instead of two in series.
+    prefetches.register(MarketsController.prototype.get, (request) => {
+      const { id } = request.params as { id: string };
+      return UUID_SHAPE.test(id) ? markets.prefetchById(id) : undefined;
+    });
+  }
 
   @Get()
   @ApiOperation({
@@ -54,8 +69,11 @@ export class MarketsController {
   @ApiOperation({ summary: 'One market with its creator (served from cache)' })
   @ApiEnvelope(MarketResponse)
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND')
-  get(@IdParam() id: string): Promise<MarketResponse> {
-    return this.markets.getById(id);
+  get(
+    @IdParam() id: string,
+    @Prefetched() prefetched?: Prefetch<CacheRead>,
+  ): Promise<MarketResponse> {
+    return this.markets.getById(id, prefetched);
   }
 
   @Get(':id/quote')

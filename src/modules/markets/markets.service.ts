@@ -7,6 +7,7 @@ import {
   ValidationFailedError,
 } from '../../common/errors/app-error';
 import { Page } from '../../common/http/envelope';
+import { Prefetch } from '../../common/http/prefetch';
 import { probability } from '../../common/money/decimal';
 import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
@@ -25,7 +26,7 @@ import {
 } from './dto/market.response';
 import { quoteOutcomeBuy, quoteOutcomeSell } from './market-outcomes';
 import { lmsrForRequest, MarketBook } from './market-book';
-import { MarketCache } from './market-cache';
+import { CacheRead, CachedMarket, MarketCache } from './market-cache';
 import { MarketRow, visibleStatus } from './market.types';
 import { MarketColumn, MarketsRepository } from './markets.repository';
 
@@ -65,6 +66,9 @@ export interface QuoteResponse {
  */
 @Injectable()
 export class MarketsService {
+  /** Responses of cached markets, by the cached value they were built from. */
+  private readonly responses = new WeakMap<CachedMarket, MarketResponse>();
+
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly markets: MarketsRepository,
@@ -76,15 +80,32 @@ export class MarketsService {
 
   // ---- reads -------------------------------------------------------------------------------
 
-  async getById(id: string): Promise<MarketResponse> {
-    const cached = await this.cache.get(id, async () => {
-      const market = await this.markets.findById(id);
-      if (!market) return null;
-      const [creator] = await this.users.findIdentities([market.creatorId]);
-      return { market, creator: creator ?? null };
-    });
+  /** The cache read of `getById(id)`, to start early and pass to it (see Prefetches). */
+  prefetchById(id: string): Promise<CacheRead> {
+    return this.cache.read(id);
+  }
+
+  async getById(id: string, prefetched?: Prefetch<CacheRead>): Promise<MarketResponse> {
+    const cached = await this.cache.get(
+      id,
+      async () => {
+        const market = await this.markets.findById(id);
+        if (!market) return null;
+        const [creator] = await this.users.findIdentities([market.creatorId]);
+        return { market, creator: creator ?? null };
+      },
+      prefetched?.result,
+    );
     if (!cached) throw new NotFoundError('Market', id);
-    return toMarketResponse(cached.market, cached.creator) as MarketResponse;
+    // An unchanged cache entry is the same object (MarketCache keeps its last parse), so its
+    // response, prices included, is built once; only the status depends on the time.
+    let response = this.responses.get(cached);
+    if (!response) {
+      response = toMarketResponse(cached.market, cached.creator) as MarketResponse;
+      this.responses.set(cached, response);
+    }
+    const status = visibleStatus(cached.market.status, cached.market.closesAt);
+    return status === response.status ? response : { ...response, status };
   }
 
   async list(query: MarketListQueryDto): Promise<Page<Partial<MarketResponse>>> {
