@@ -65,6 +65,15 @@ describe('summary CPU per request', () => {
     expect(cpuSummaryCell(record([[60, 15], undefined]))).toBe('–');
   });
 
+  it('shows ours alone when the reference has no server to measure (pgbench)', () => {
+    const r = record([
+      [3000, 10],
+      [3200, 10],
+    ]);
+    for (const p of r.points) p.reference.cpuUsPerRequest = null;
+    expect(cpuSummaryCell(r)).toBe('3100 / –');
+  });
+
   it('puts the cell in the summary row of the scenario', () => {
     const md = renderMarkdown([
       record([

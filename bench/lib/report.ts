@@ -178,29 +178,33 @@ export function throughputPlot(r: ScenarioRecord): string {
 }
 
 /** Server CPU µs per request of each side, averaged over the levels; null if not measured. */
-function cpuMeans(r: ScenarioRecord): { ours: number; ref: number } | null {
+function cpuMeans(r: ScenarioRecord): { ours: number | null; ref: number | null } {
   const mean = (values: Array<number | null | undefined>) => {
-    const known = values.filter((v): v is number => typeof v === 'number');
+    const known = values.filter((v): v is number => typeof v === 'number' && v > 0);
     return known.length === values.length && known.length > 0
       ? known.reduce((a, b) => a + b, 0) / known.length
       : null;
   };
-  const ours = mean(r.points.map((p) => p.ours.cpuUsPerRequest));
-  const ref = mean(r.points.map((p) => p.reference.cpuUsPerRequest));
-  return ours === null || ref === null || ref <= 0 ? null : { ours, ref };
+  return {
+    ours: mean(r.points.map((p) => p.ours.cpuUsPerRequest)),
+    ref: mean(r.points.map((p) => p.reference.cpuUsPerRequest)),
+  };
 }
 
-/** The summary's CPU cell: ours / reference µs per request, or a dash. */
+/**
+ * The summary's CPU cell: ours / reference µs per request. A reference with no server
+ * process of its own to measure (pgbench: the work is PostgreSQL's) shows a dash.
+ */
 export function cpuSummaryCell(r: ScenarioRecord): string {
-  const cpu = cpuMeans(r);
-  return cpu ? `${cpu.ours.toFixed(0)} / ${cpu.ref.toFixed(0)}` : '–';
+  const { ours, ref } = cpuMeans(r);
+  if (ours === null) return '–';
+  return `${ours.toFixed(0)} / ${ref === null ? '–' : ref.toFixed(0)}`;
 }
 
 /** Server CPU per request, averaged over levels: robust to a load generator that caps req/s. */
 export function cpuCostLine(r: ScenarioRecord): string | null {
-  const cpu = cpuMeans(r);
-  if (!cpu) return null;
-  const { ours, ref } = cpu;
+  const { ours, ref } = cpuMeans(r);
+  if (ours === null || ref === null) return null;
   return (
     `Server CPU per request, averaged over the levels: ${r.oursLabel} ${ours.toFixed(1)} µs, ` +
     `${r.referenceLabel} ${ref.toFixed(1)} µs, so one request costs ${(ours / ref).toFixed(1)}× ` +
