@@ -6,8 +6,9 @@
  * with the binary one digit for digit, lmsr-n.spec.ts checks it).
  */
 import { randomInt } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { ValidationFailedError } from '../../common/errors/app-error';
-import { Dec, probability, probabilityFixed } from '../../common/money/decimal';
+import { Dec, probabilityFixed } from '../../common/money/decimal';
 import { lmsrState, quoteBuy, quoteSell, storedProbability, subsidyFor } from './lmsr';
 import {
   multiPrices,
@@ -67,13 +68,34 @@ export function multiState(market: Pick<MarketRow, 'outcomeQ' | 'liquidity'>): M
 }
 
 /** Every outcome's price at full precision, in outcome order. */
-export function outcomePrices(market: Priced): Dec[] {
-  return multiPrices(multiState(market));
+export function outcomePrices(market: Priced): readonly Dec[] {
+  return pricedState(market).prices;
 }
 
 /** Every outcome's probability as the API reports it: 6-place strings, in outcome order. */
 export function outcomeProbabilitiesFixed(market: Priced): string[] {
-  return outcomePrices(market).map((price) => probabilityFixed(price));
+  return [...pricedState(market).fixed];
+}
+
+/**
+ * Prices by state (b and every q, as stored), remembered: a list page or search result
+ * shows every outcome's probability of every market on it, each a 50-digit division (and
+ * its exponentials) per outcome, and the same states come back page after page until a
+ * trade changes one. Pure functions of the state, so the answers are the same digits.
+ */
+const PRICED_STATES = new LRUCache<string, { prices: readonly Dec[]; fixed: readonly string[] }>({
+  max: 10_000,
+});
+
+function pricedState(market: Priced) {
+  const key = `${market.liquidity}|${market.outcomeQ.join(',')}`;
+  let priced = PRICED_STATES.get(key);
+  if (priced === undefined) {
+    const prices = multiPrices(multiState(market));
+    priced = { prices, fixed: prices.map((price) => probabilityFixed(price)) };
+    PRICED_STATES.set(key, priced);
+  }
+  return priced;
 }
 
 export interface OutcomeView {
@@ -84,11 +106,11 @@ export interface OutcomeView {
 
 /** The outcomes as responses show them: each with its probability, 6 places. */
 export function outcomeViews(market: Priced & Pick<MarketRow, 'outcomeLabels'>): OutcomeView[] {
-  const prices = outcomePrices(market);
+  const { fixed } = pricedState(market);
   return market.outcomeIds.map((id, i) => ({
     id,
     label: market.outcomeLabels[i],
-    probability: probability(prices[i]),
+    probability: Number(fixed[i]),
   }));
 }
 
