@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { LOCAL_EMBEDDINGS_MODEL } from '../src/modules/search/embeddings/local/local-embeddings.provider';
@@ -192,6 +193,10 @@ describe('spending guards for a paid provider', () => {
   });
 
   it('limits the provider calls one client can cause; cached queries cost nothing', async () => {
+    // The guard counts per fixed 60 s window, aligned to the epoch (query-embedding.cache.ts):
+    // start where the 33 requests below cannot straddle two windows (then the 31st passes).
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 15_000) await sleep(left + 100);
     const before = fake.requests.count;
     for (let i = 0; i < 30; i++) {
       expect((await search(t, { q: `ferry question ${i}`, mode: 'semantic' })).statusCode).toBe(
