@@ -11,7 +11,7 @@ import { SqlStatement } from '../../src/database/sql';
 import { outboxInsertCte } from '../../src/modules/events/outbox.repository';
 import { MarketsRepository } from '../../src/modules/markets/markets.repository';
 import { PositionsRepository } from '../../src/modules/trading/positions.repository';
-import { TradesRepository } from '../../src/modules/trading/trades.repository';
+import { TradesRepository, tradeStatement } from '../../src/modules/trading/trades.repository';
 import { ledgerAppendCtes } from '../../src/modules/users/ledger.repository';
 import type { BenchContext, LoadRequest } from '../lib/types';
 
@@ -73,13 +73,7 @@ function buyStatement(ids: (user: string, market: string) => Record<string, stri
       { from: 'trade', key: 'tradeId', column: 'trade.id' },
     ),
   ];
-  let text = '';
-  void new TradesRepository(null!).record(
-    { query: (query: string) => ((text = query), Promise.resolve([{}])) } as never,
-    sql,
-    parts,
-    { position: 'position', trade: 'trade', ledger: 'ledger' },
-  );
+  const text = tradeStatement(parts, { position: 'position', trade: 'trade', ledger: 'ledger' });
   const names = ids(USER_ID, MARKET_ID);
   return text.replace(/\$(\d+)/g, (_, n: string) => literal(sql.params[Number(n) - 1], names));
 }

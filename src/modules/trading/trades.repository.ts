@@ -51,6 +51,25 @@ const TRADE_COLUMNS = `t.id, t.market_id AS "marketId", t.user_id AS "userId", t
 
 type After = { createdAt: string; id: string } | undefined;
 
+export interface TradeStatementNames {
+  position: string;
+  trade: string;
+  ledger?: string;
+}
+
+/**
+ * The text `TradesRepository.record` sends: the CTEs, then one row of the position's
+ * columns, the trade's as `trade.<key>` and the ledger's `balanceAfter`. The trade
+ * benchmarks hand pgbench this same text.
+ */
+export function tradeStatement(parts: string[], names: TradeStatementNames): string {
+  const tradeColumns = TRADE_KEYS.map((key) => `${names.trade}."${key}" AS "trade.${key}"`);
+  const balance = names.ledger ? `(SELECT "balanceAfter" FROM ${names.ledger})` : 'NULL::numeric';
+  return `WITH ${parts.join(',\n')}
+       SELECT ${names.position}.*, ${tradeColumns.join(', ')}, ${balance} AS "ledger.balanceAfter"
+       FROM ${names.position}, ${names.trade}`;
+}
+
 @Injectable()
 export class TradesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -92,15 +111,11 @@ export class TradesRepository {
     manager: EntityManager,
     sql: SqlStatement,
     parts: string[],
-    names: { position: string; trade: string; ledger?: string },
+    names: TradeStatementNames,
   ): Promise<{ position: PositionRow; trade: TradeRow; balanceAfter: string | null }> {
-    const tradeColumns = TRADE_KEYS.map((key) => `${names.trade}."${key}" AS "trade.${key}"`);
-    const balance = names.ledger ? `(SELECT "balanceAfter" FROM ${names.ledger})` : 'NULL::numeric';
     const row = (await queryOne<Record<string, unknown>>(
       manager,
-      `WITH ${parts.join(',\n')}
-       SELECT ${names.position}.*, ${tradeColumns.join(', ')}, ${balance} AS "ledger.balanceAfter"
-       FROM ${names.position}, ${names.trade}`,
+      tradeStatement(parts, names),
       sql.params,
     ))!;
     const position: Record<string, unknown> = {};
@@ -149,8 +164,11 @@ export class TradesRepository {
   }
 
   /**
-   * OHLC candles of the YES probability and volume, computed in SQL. `open` is the
-   * probability before the bucket's first trade; buckets without trades are omitted.
+   * OHLC candles and volume, computed in SQL: of a binary market's YES (default) or NO
+   * price, or of one outcome of another market. `open` is the price before the bucket's
+   * first trade; buckets without trades are omitted. An outcome's price after each trade is
+   * `probabilities_after[i]`, and before it the previous trade's (the first trade starts from
+   * `initial`, 1/N), so every trade of the market counts, not only those of that outcome.
    */
   candles(
     marketId: string,
@@ -159,50 +177,20 @@ export class TradesRepository {
     to: Date,
     series: CandleSeries = { kind: 'YES' },
   ): Promise<CandleRow[]> {
-    if (series.kind !== 'YES')
-      return this.otherCandles(marketId, intervalSeconds, from, to, series);
-    return queryRows<CandleRow>(
-      this.db.manager,
-      `SELECT start,
-              (array_agg(probability_before ORDER BY created_at, id))[1] AS open,
-              greatest(max(probability_after), (array_agg(probability_before ORDER BY created_at, id))[1]) AS high,
-              least(min(probability_after), (array_agg(probability_before ORDER BY created_at, id))[1]) AS low,
-              (array_agg(probability_after ORDER BY created_at DESC, id DESC))[1] AS close,
-              sum(amount) AS volume
-       FROM (
-         SELECT date_bin(make_interval(secs => $2), created_at, TIMESTAMPTZ 'epoch') AS start,
-                probability_before, probability_after, amount, created_at, id
-         FROM trades WHERE market_id = $1 AND created_at >= $3 AND created_at < $4
-       ) bucketed
-       GROUP BY start ORDER BY start`,
-      [marketId, intervalSeconds, from, to],
-    );
-  }
-
-  /**
-   * Candles of a binary market's NO price (1 − YES), or of one outcome of another market:
-   * its price after each trade is `probabilities_after[i]`, and before it the previous
-   * trade's (the first trade starts from `initial`, 1/N), so every trade of the market
-   * counts, not only those of that outcome.
-   */
-  private otherCandles(
-    marketId: string,
-    intervalSeconds: number,
-    from: Date,
-    to: Date,
-    series: Exclude<CandleSeries, { kind: 'YES' }>,
-  ): Promise<CandleRow[]> {
+    const inRange = 'FROM trades WHERE market_id = $1 AND created_at >= $3 AND created_at < $4';
     const priced =
-      series.kind === 'NO'
-        ? `SELECT created_at, id, amount, 1 - probability_before AS before,
-                  1 - probability_after AS after
-           FROM trades WHERE market_id = $1 AND created_at >= $3 AND created_at < $4`
-        : `SELECT * FROM (
-             SELECT created_at, id, amount, probabilities_after[$5::int] AS after,
-                    coalesce(lag(probabilities_after[$5::int]) OVER (ORDER BY created_at, id),
-                             $6::numeric) AS before
-             FROM trades WHERE market_id = $1 AND created_at < $4
-           ) every_trade WHERE created_at >= $3`;
+      series.kind === 'YES'
+        ? `SELECT created_at, id, amount, probability_before AS before,
+                  probability_after AS after ${inRange}`
+        : series.kind === 'NO'
+          ? `SELECT created_at, id, amount, 1 - probability_before AS before,
+                    1 - probability_after AS after ${inRange}`
+          : `SELECT * FROM (
+               SELECT created_at, id, amount, probabilities_after[$5::int] AS after,
+                      coalesce(lag(probabilities_after[$5::int]) OVER (ORDER BY created_at, id),
+                               $6::numeric) AS before
+               FROM trades WHERE market_id = $1 AND created_at < $4
+             ) every_trade WHERE created_at >= $3`;
     const params: unknown[] = [marketId, intervalSeconds, from, to];
     if (series.kind === 'outcome') params.push(series.index + 1, series.initial);
     return queryRows<CandleRow>(
