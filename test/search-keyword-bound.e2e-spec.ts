@@ -16,6 +16,9 @@ import { createTestApp, TestApp } from './support/test-app';
 describe('keyword search, bounded arms', () => {
   let t: TestApp;
   const MATCHING = 12;
+  /** Markets with the word in their description only: a low text rank, no name similarity. */
+  const DESCRIBED = 10;
+  let nearMissId: string;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { EMBEDDINGS_PROVIDER: 'none' } });
@@ -27,18 +30,29 @@ describe('keyword search, bounded arms', () => {
         creatorId: creator.id,
       });
     }
+    for (let i = 0; i < DESCRIBED; i++) {
+      await insertMarket(t, {
+        name: `Will the harbour tram run line ${i} on time?`,
+        description: 'Run by the Quorvian transit board.',
+        creatorId: creator.id,
+      });
+    }
     await insertMarket(t, { name: 'Will the Ostrava Open start on time?', creatorId: creator.id });
+    // A near miss: "quorvia" is within the trigram threshold of "quorvian", not a word match.
+    nearMissId = (
+      await insertMarket(t, { name: 'Will Quorvia harbour reopen?', creatorId: creator.id })
+    ).id;
   });
 
   afterAll(async () => {
     await t?.close();
   });
 
-  const matches = (query: string, scoredMatchLimit: number) =>
+  const matches = (query: string, scoredMatchLimit: number, limit = CANDIDATES_PER_LIST) =>
     t.app.get(SearchRepository).keywordMatches({
       query,
       status: null,
-      limit: CANDIDATES_PER_LIST,
+      limit,
       trigramThreshold: TRIGRAM_THRESHOLD,
       nameWeight: NAME_SIMILARITY_WEIGHT,
       scoredMatchLimit,
@@ -49,7 +63,22 @@ describe('keyword search, bounded arms', () => {
     expect(bounded.length).toBeGreaterThan(0);
     expect(bounded.length).toBeLessThanOrEqual(6);
     // Above the match count, every match is there.
-    expect(await matches('quorvian', 1000)).toHaveLength(MATCHING);
+    expect(await matches('quorvian', 1000)).toHaveLength(MATCHING + DESCRIBED + 1);
+  });
+
+  it('adds near misses only while the word matches leave the list short', async () => {
+    const nearMisses = (rows: Array<{ marketId: string }>) =>
+      rows.filter((r) => r.marketId === nearMissId);
+    // By score the near miss (0.5 × its name similarity) beats a description-only match, but
+    // 22 word matches fill a list of 15: the trigram arm does not run.
+    const full = await matches('quorvian', 1000, 15);
+    expect(full).toHaveLength(15);
+    expect(nearMisses(full)).toEqual([]);
+    expect(full.every((r) => r.textRank > 0)).toBe(true);
+    // A list of 30 is short after 22: the near miss is added, above the description-only ones.
+    const short = await matches('quorvian', 1000, 30);
+    expect(short).toHaveLength(MATCHING + DESCRIBED + 1);
+    expect(short.findIndex((r) => r.marketId === nearMissId)).toBe(MATCHING);
   });
 
   it('scores each candidate by both arms, whichever bounded arm brought it', async () => {
@@ -57,7 +86,7 @@ describe('keyword search, bounded arms', () => {
     // 1, even one that only the other arm's bounded set contained.
     for (const bound of [1, 2, 3, 5]) {
       const rows = await matches('quorvian', bound);
-      for (const row of rows) {
+      for (const row of rows.filter((r) => r.marketId !== nearMissId)) {
         expect(row.textRank, row.marketId).toBeGreaterThan(0);
         expect(row.nameSimilarity, row.marketId).toBe(1);
       }

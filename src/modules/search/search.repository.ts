@@ -54,7 +54,10 @@ export class SearchRepository {
    * best `limit`, then scores those in full (text rank and name similarity, from the row it
    * already holds: no second read of `markets`); the union of the two is ordered by
    * `textRank + nameWeight × nameSimilarity`. A market both arms keep gets the same two
-   * scores from each, so the UNION keeps one row.
+   * scores from each, so the UNION keeps one row. The trigram arm runs only when the
+   * full-text arm keeps fewer than `limit`: near misses fill a short list of exact word
+   * matches, they never push exact matches out of a full one (Algolia's and Meilisearch's
+   * "fewer typos first" rule).
    *
    * The threshold is set for this transaction only (`set_config(…, true)`), so the `<%`
    * operator, which is what lets the trigram index answer, uses ours and not the server's
@@ -116,6 +119,10 @@ export class SearchRepository {
                SELECT m.id, m.search_document, m.search_name
                FROM markets m
                WHERE search_normalize($1) <% m.search_name AND ${statusFilter('$2')}
+                 -- Typo tolerance fills the list, it does not compete with exact words:
+                 -- when the words alone give a full list, this arm is not run at all
+                 -- (a one-time filter; the trigram scan was 80 % of a broad query).
+                 AND (SELECT count(*) FROM full_text) < $3
                LIMIT $5
              ) matched CROSS JOIN input
              ORDER BY similarity DESC, matched.id
