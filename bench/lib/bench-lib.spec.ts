@@ -127,6 +127,27 @@ describe('targets', () => {
     expect(result.met).toBe(false);
   });
 
+  it('judges a latency target with a reference bound at its one connection level', () => {
+    const latency = {
+      kind: 'latency-max',
+      percentile: 'p95',
+      maxMs: 100,
+      referenceMaxMs: 50,
+      atConnections: 1,
+      text: 'one client',
+    } as const;
+    const at = (oursP95: number, referenceP95: number) =>
+      evaluate(latency, [
+        { connections: 1, ours: m(30, { p95: oursP95 }), reference: m(30, { p95: referenceP95 }) },
+        { connections: 10, ours: m(60, { p95: 400 }), reference: m(60, { p95: 300 }) },
+      ]);
+    const met = at(90, 40);
+    expect(met.points.map((p) => p.met)).toEqual([true, false]);
+    expect(met.met).toBe(true);
+    expect(at(90, 60).met).toBe(false);
+    expect(at(110, 40).met).toBe(false);
+  });
+
   it('never counts a level with errors or non-2xx answers as met', () => {
     const result = evaluate(target, [
       { connections: 10, ours: m(900, { non2xx: 3 }), reference: m(1000) },

@@ -15,8 +15,17 @@ export function targetText(target: Target): string {
     case 'throughput-ratio':
       return target.min > 0 ? `req/s ratio ≥ ${target.min.toFixed(2)}` : 'report only';
     case 'latency-max':
-      return `ours ${target.percentile} ≤ ${target.maxMs} ms`;
+      return (
+        `ours ${target.percentile} ≤ ${target.maxMs} ms` +
+        (target.referenceMaxMs === undefined ? '' : `, reference ≤ ${target.referenceMaxMs} ms`)
+      );
   }
+}
+
+function judgedLevels(target: Target): string {
+  return target.kind === 'latency-max' && target.atConnections !== undefined
+    ? `at ${target.atConnections} connection${target.atConnections === 1 ? '' : 's'}; the other levels are reported`
+    : 'at every connection level';
 }
 
 function machineLine(r: ScenarioRecord): string {
@@ -219,7 +228,7 @@ function scenarioSection(r: ScenarioRecord): string {
     '',
     r.description,
     '',
-    `**Target:** ${r.target.text} (${targetText(r.target)} at every connection level). ` +
+    `**Target:** ${r.target.text} (${targetText(r.target)} ${judgedLevels(r.target)}). ` +
       `**Met: ${r.met ? 'yes' : 'no'}.**`,
     '',
     `Last run ${r.date.slice(0, 16).replace('T', ' ')} UTC: \`${r.command}\` — ` +

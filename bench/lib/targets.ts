@@ -16,8 +16,9 @@ export function meetsTarget(target: Target, ours: Measurement, reference: Measur
     case 'throughput-ratio':
       return ratioOf(ours, reference) >= target.min;
     case 'latency-max': {
-      const value = ours[target.percentile];
-      return value !== null && value <= target.maxMs;
+      const within = (m: Measurement, maxMs: number | undefined) =>
+        maxMs === undefined || (m[target.percentile] ?? Infinity) <= maxMs;
+      return within(ours, target.maxMs) && within(reference, target.referenceMaxMs);
     }
   }
 }
@@ -31,7 +32,11 @@ export function evaluate(
     ratio: ratioOf(p.ours, p.reference),
     met: meetsTarget(target, p.ours, p.reference),
   }));
-  return { points: evaluated, met: evaluated.length > 0 && evaluated.every((p) => p.met) };
+  const judged =
+    target.kind === 'latency-max' && target.atConnections !== undefined
+      ? evaluated.filter((p) => p.connections === target.atConnections)
+      : evaluated;
+  return { points: evaluated, met: judged.length > 0 && judged.every((p) => p.met) };
 }
 
 /** Load generator at or above this share of a core: it, not the server, may be the limit. */

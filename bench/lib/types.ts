@@ -122,7 +122,16 @@ export interface ReferenceSpec {
 /** What a scenario must beat. `ratio` is ours / reference. */
 export type Target =
   | { kind: 'throughput-ratio'; min: number; text: string }
-  | { kind: 'latency-max'; percentile: 'p50' | 'p95' | 'p99'; maxMs: number; text: string };
+  | {
+      kind: 'latency-max';
+      percentile: 'p50' | 'p95' | 'p99';
+      maxMs: number;
+      /** The reference side's own bound, when the target has one for it too. */
+      referenceMaxMs?: number;
+      /** Judged at this connection level only; the other levels are reported. */
+      atConnections?: number;
+      text: string;
+    };
 
 export interface ComparisonPoint {
   connections: number;

@@ -41,6 +41,30 @@ async function waitFor<T>(
   }
 }
 
+/**
+ * Requests GET /api/health one after another until stopped and keeps the slowest answer:
+ * what a request waited while the API built its vector index in the background.
+ */
+function probeSlowestHealth(url: string): { stop: () => Promise<number> } {
+  let running = true;
+  let slowest = 0;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      await fetch(`${url}/api/health`).then((response) => response.arrayBuffer());
+      slowest = Math.max(slowest, performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return slowest;
+    },
+  };
+}
+
 /** Seeds (once), starts the fake provider and an `APP_ROLE=all` API on the size's database, embeds. */
 async function prepareSize(ctx: BenchContext, size: number) {
   const databaseUrl = ctx.databaseUrl.replace(/\/[^/]*$/, `/market_bench_search_${label(size)}`);
@@ -105,6 +129,7 @@ async function prepareSize(ctx: BenchContext, size: number) {
     // took. (Not "a hybrid result matched semantically": with the keyword list weighted
     // k = 6, a broad query's top 20 can be keyword-only with the index ready.)
     const started = performance.now();
+    const probe = probeSlowestHealth(api.url);
     await waitFor('semantic matches (the vector index)', REINDEX_TIMEOUT_MS, async () => {
       const response = await fetch(`${api.url}/api/search/markets?q=bitcoin&mode=semantic`);
       if (response.status !== 200) throw new Error(`semantic search answered ${response.status}`);
@@ -112,7 +137,8 @@ async function prepareSize(ctx: BenchContext, size: number) {
       return body.data.length > 0 ? true : undefined;
     });
     const firstLoadSeconds = (performance.now() - started) / 1000;
-    return { api, markets, reindexSeconds, firstLoadSeconds };
+    const slowestHealthMs = await probe.stop();
+    return { api, markets, reindexSeconds, firstLoadSeconds, slowestHealthMs };
   } finally {
     await db.end();
   }
@@ -136,10 +162,15 @@ function searchScenario(size: number): Scenario {
       kind: 'latency-max',
       percentile: 'p95',
       maxMs: 100,
-      text: 'hybrid p95 < 100 ms (and keyword p95 < 50 ms, in the notes)',
+      referenceMaxMs: 50,
+      atConnections: 1,
+      text: 'one client: hybrid p95 < 100 ms and keyword p95 < 50 ms',
     },
     async run(ctx) {
-      const { api, markets, reindexSeconds, firstLoadSeconds } = await prepareSize(ctx, size);
+      const { api, markets, reindexSeconds, firstLoadSeconds, slowestHealthMs } = await prepareSize(
+        ctx,
+        size,
+      );
       const values = QUERIES.map(encodeURIComponent);
       const hybrid = {
         url: api.url,
@@ -183,12 +214,14 @@ function searchScenario(size: number): Scenario {
           'In a closed loop latency is connections ÷ throughput: from 10 connections on, p95 ' +
             'measures the queue in front of PostgreSQL (both arms of the keyword statement and ' +
             'the candidate lookups run there), so the 1-connection row is the one to hold ' +
-            'against the latency targets; the target column still judges every level.',
+            'against the latency targets, and the only one judged.',
           `${markets.toLocaleString('en-US')} markets; ` +
             (reindexSeconds === null
               ? 'embeddings were already there (reused).'
               : `embedding all of them through the reindex job took ${reindexSeconds.toFixed(1)} s.`) +
-            ` Semantic search had matches (the HNSW index loaded) ${firstLoadSeconds.toFixed(1)} s after that.`,
+            ` Semantic search had matches (the HNSW index loaded) ${firstLoadSeconds.toFixed(1)} s after that;` +
+            ` meanwhile the slowest of GET /api/health, asked every 20 ms, took ${slowestHealthMs.toFixed(1)} ms` +
+            ' (the index is built a few vectors at a time, yielding to requests every 10 ms).',
         ],
       };
     },

@@ -19,9 +19,17 @@ export const HNSW_CONNECTIVITY = 16;
 export const HNSW_EXPANSION_ADD = 128;
 export const HNSW_EXPANSION_SEARCH = 400;
 
-/** Rows read per statement while loading, and vectors added between event-loop turns. */
+/** Rows read per statement while loading. */
 const LOAD_PAGE_SIZE = 5_000;
-const ADD_CHUNK = 1_000;
+/**
+ * Vectors added per call into usearch, and how long adding may hold the event loop before it
+ * yields to requests. usearch's `add` is synchronous: a chunk of 1,000 384-dimension vectors
+ * into a 100k graph held the loop for about 0.6 s on 2 quiet cores (the whole first load took
+ * 59 s), so every request that arrived meanwhile waited that long. 16 vectors take about 10
+ * ms there; the loop yields once 10 ms have been spent.
+ */
+const ADD_BATCH = 16;
+const ADD_SLICE_MS = 10;
 
 /**
  * How long a search waits for the index to finish its first load before answering without
@@ -35,7 +43,7 @@ export const FIRST_LOAD_WAIT_MS = 100;
  * exact scan took 26 ms and grew linearly (docs/search.md).
  *
  * The graph is derived, never authoritative: PostgreSQL is. It is built from the table at
- * start, in the background (pages of 5,000 rows, the event loop free between chunks), and
+ * start, in the background (pages of 5,000 rows, the event loop free every 10 ms), and
  * searches do not wait for it beyond `FIRST_LOAD_WAIT_MS`. Afterwards, before each query it
  * pulls the rows written since its last read (one indexed query, usually empty; see
  * `changesSince`), so a vector written by any worker (the `search-index` queue) is searchable
@@ -200,34 +208,40 @@ export class HnswVectorIndex extends MarketVectorIndex implements OnApplicationB
     this.size.set(this.keyOf.size);
   }
 
-  /** Adds (or replaces) vectors, a chunk at a time with the event loop free in between. */
+  /** Adds (or replaces) vectors, in batches, yielding the event loop every ADD_SLICE_MS. */
   private async addRows(
     rows: Array<{ marketId: string; embedding: Buffer }>,
     generation: number,
   ): Promise<void> {
-    for (let start = 0; start < rows.length; start += ADD_CHUNK) {
+    let sliceStarted = performance.now();
+    for (let start = 0; start < rows.length; start += ADD_BATCH) {
+      if (performance.now() - sliceStarted >= ADD_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStarted = performance.now();
+      }
       if (generation !== this.generation) return;
-      const chunk = rows.slice(start, start + ADD_CHUNK);
-      const keys: bigint[] = [];
-      const vectors: Float32Array[] = [];
-      for (const row of chunk) {
-        const vector = normalize(decodeFloat4Array(row.embedding));
-        this.remove(row.marketId);
-        // A zero vector (a text with no known word) matches nothing: leave it out.
-        if (vector.length !== this.dims || vector.every((v) => v === 0)) continue;
-        const key = this.nextKey++;
-        this.keyOf.set(row.marketId, key);
-        this.idOf.set(key, row.marketId);
-        keys.push(key);
-        vectors.push(vector);
-      }
-      if (keys.length > 0) {
-        const matrix = new Float32Array(keys.length * this.dims!);
-        vectors.forEach((vector, i) => matrix.set(vector, i * this.dims!));
-        this.graphFor(this.dims!).add(BigUint64Array.from(keys), matrix, 0);
-      }
-      if (start + ADD_CHUNK < rows.length) await new Promise((r) => setImmediate(r));
+      this.addBatch(rows.slice(start, start + ADD_BATCH));
     }
+  }
+
+  private addBatch(rows: Array<{ marketId: string; embedding: Buffer }>): void {
+    const keys: bigint[] = [];
+    const vectors: Float32Array[] = [];
+    for (const row of rows) {
+      const vector = normalize(decodeFloat4Array(row.embedding));
+      this.remove(row.marketId);
+      // A zero vector (a text with no known word) matches nothing: leave it out.
+      if (vector.length !== this.dims || vector.every((v) => v === 0)) continue;
+      const key = this.nextKey++;
+      this.keyOf.set(row.marketId, key);
+      this.idOf.set(key, row.marketId);
+      keys.push(key);
+      vectors.push(vector);
+    }
+    if (keys.length === 0) return;
+    const matrix = new Float32Array(keys.length * this.dims!);
+    vectors.forEach((vector, i) => matrix.set(vector, i * this.dims!));
+    this.graphFor(this.dims!).add(BigUint64Array.from(keys), matrix, 0);
   }
 
   private graphFor(dims: number): Index {
