@@ -538,7 +538,16 @@ describe('OWASP API Security Top 10 (2023)', () => {
 
   describe('API8 security misconfiguration', () => {
     it('sends security headers everywhere and no x-powered-by', async () => {
-      for (const url of ['/api/health', '/api/markets', '/api/nowhere', '/docs', '/docs-json']) {
+      // Answers of every kind: success, 404, 400 (validation), 401 (no token), documents.
+      for (const url of [
+        '/api/health',
+        '/api/markets',
+        '/api/nowhere',
+        '/api/markets?limit=0',
+        '/api/me',
+        '/docs',
+        '/docs-json',
+      ]) {
         const res = await t.request({ method: 'GET', url });
         expect(res.headers['x-powered-by']).toBeUndefined();
         expect(res.headers).toMatchObject({

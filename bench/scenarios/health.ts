@@ -22,7 +22,21 @@ async function body(url: string): Promise<{ status: number; json: unknown; type:
   };
 }
 
-export const scenario = defineScenario({
+/** Checks both answer 200 with the same body shape, then compares them at each level. */
+async function compareHealth(ctx: BenchContext, oursUrl: string, referenceUrl: string) {
+  const [ours, ref] = await Promise.all([body(oursUrl), body(referenceUrl)]);
+  if (ours.status !== 200 || ref.status !== 200) {
+    throw new Error(`health answered ${ours.status} (ours) and ${ref.status} (reference)`);
+  }
+  if (JSON.stringify(shape(ours.json)) !== JSON.stringify(shape(ref.json))) {
+    throw new Error(
+      `bodies differ in shape: ours ${JSON.stringify(ours.json)}, reference ${JSON.stringify(ref.json)}`,
+    );
+  }
+  return ctx.compareHttp({ url: oursUrl }, { url: referenceUrl });
+}
+
+const health = defineScenario({
   name: 'health',
   description:
     'Framework overhead. `GET /api/health` through our whole pipeline — Fastify request id ' +
@@ -49,19 +63,7 @@ export const scenario = defineScenario({
       script: 'reference/raw-fastify.ts',
       readyPath: PATH,
     });
-    const oursUrl = `${ctx.apiUrl}${PATH}`;
-    const referenceUrl = `${reference.url}${PATH}`;
-    const [ours, ref] = await Promise.all([body(oursUrl), body(referenceUrl)]);
-    if (ours.status !== 200 || ref.status !== 200) {
-      throw new Error(`health answered ${ours.status} (ours) and ${ref.status} (reference)`);
-    }
-    if (JSON.stringify(shape(ours.json)) !== JSON.stringify(shape(ref.json))) {
-      throw new Error(
-        `bodies differ in shape: ours ${JSON.stringify(ours.json)}, reference ${JSON.stringify(ref.json)}`,
-      );
-    }
-
-    const points = await ctx.compareHttp({ url: oursUrl }, { url: referenceUrl });
+    const points = await compareHealth(ctx, `${ctx.apiUrl}${PATH}`, `${reference.url}${PATH}`);
     return {
       oursLabel: 'ours',
       referenceLabel: 'raw Fastify',
@@ -74,3 +76,36 @@ export const scenario = defineScenario({
     };
   },
 });
+
+/**
+ * The framework's own share: the same answer from NestJS with nothing of ours, against raw
+ * Fastify. What `health` adds on top of this row is our pipeline (guards, headers, request
+ * id, logging context, metrics); what this row shows is the floor no change of ours lifts.
+ */
+const healthNest = defineScenario({
+  name: 'health-nest',
+  description:
+    'The floor under `health`: `bench/reference/bare-nest.ts`, NestJS 12 on its Fastify ' +
+    'adapter with one controller returning the same body (UUID request id, ISO timestamp) ' +
+    'and nothing else (no guards, pipes, filters, hooks, logger, metrics, security headers), ' +
+    'against the same raw Fastify server as `health`. Both run as reference servers on ' +
+    'CPU 0, one after the other as usual.',
+  target: { kind: 'throughput-ratio', min: 0, text: 'report only (no fixed target)' },
+
+  async run(ctx: BenchContext) {
+    const nest = await ctx.startReference({
+      name: 'bare-nest',
+      script: 'reference/bare-nest.ts',
+      readyPath: PATH,
+    });
+    const fastify = await ctx.startReference({
+      name: 'raw-fastify',
+      script: 'reference/raw-fastify.ts',
+      readyPath: PATH,
+    });
+    const points = await compareHealth(ctx, `${nest.url}${PATH}`, `${fastify.url}${PATH}`);
+    return { oursLabel: 'bare NestJS', referenceLabel: 'raw Fastify', points };
+  },
+});
+
+export const scenarios = [health, healthNest];
