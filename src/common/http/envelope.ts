@@ -62,3 +62,33 @@ export class Page<T> {
     readonly pagination: OffsetPagination | CursorPagination | SeqPagination,
   ) {}
 }
+
+/**
+ * A handler result already serialized as JSON (UTF-8 bytes), for answers served over and over
+ * from one cached value: the success envelope is assembled around the bytes
+ * (`successEnvelopeBytes`) instead of the value being stringified again for each request.
+ * `T` is the type the bytes encode, for the reader (and the route's declared result).
+ */
+export class SerializedJson<T> {
+  declare private readonly encodes?: T;
+  constructor(readonly bytes: Buffer) {}
+
+  static of<T>(value: T): SerializedJson<T> {
+    return new SerializedJson<T>(Buffer.from(JSON.stringify(value)));
+  }
+}
+
+const ENVELOPE_HEAD = Buffer.from('{"success":true,"data":');
+const META_KEY = Buffer.from(',"meta":');
+const ENVELOPE_TAIL = Buffer.from('}');
+
+/** The bytes of `JSON.stringify(successEnvelope(value, requestId))` for a serialized value. */
+export function successEnvelopeBytes(data: SerializedJson<unknown>, requestId: string): Buffer {
+  return Buffer.concat([
+    ENVELOPE_HEAD,
+    data.bytes,
+    META_KEY,
+    Buffer.from(JSON.stringify(envelopeMeta(requestId))),
+    ENVELOPE_TAIL,
+  ]);
+}

@@ -2,7 +2,13 @@ import { StreamableFile } from '@nestjs/common';
 import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
-import { Page, SuccessEnvelope, envelopeMeta } from './envelope';
+import {
+  Page,
+  SerializedJson,
+  SuccessEnvelope,
+  envelopeMeta,
+  successEnvelopeBytes,
+} from './envelope';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,7 +39,10 @@ function isFastifyReply(response: unknown): response is FastifyReply {
 
 /**
  * Nest's Fastify adapter, with the success envelope built where Nest hands a route handler's
- * result to Fastify (`reply()`; `@Res()` handlers and our exception filter send by
+ * result to Fastify. A `SerializedJson` result gets the envelope as bytes around its bytes
+ * (a cached answer is not stringified again).
+ *
+ * Where and why: the envelope is built where Nest hands the result to Fastify (`reply()`; `@Res()` handlers and our exception filter send by
  * themselves and never come here). This replaces a global interceptor: an interceptor makes
  * Nest run every handler through an rxjs chain (Observables, subscriptions, an
  * AsyncResource per request), which the profile of GET /api/health put at 8 % of the CPU.
@@ -48,7 +57,10 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     statusCode?: number,
   ) {
     if (isFastifyReply(response) && !isStream(body)) {
-      if (response.request.routeOptions.config.rawResponse !== true) {
+      if (body instanceof SerializedJson) {
+        void response.type('application/json; charset=utf-8');
+        body = successEnvelopeBytes(body, response.request.id);
+      } else if (response.request.routeOptions.config.rawResponse !== true) {
         body =
           (statusCode ?? response.statusCode) === 204
             ? undefined

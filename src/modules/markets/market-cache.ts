@@ -12,12 +12,15 @@ export interface CachedMarket {
   creator: { id: string; displayName: string } | null;
 }
 
-/** What `MarketCache.read` returns: the entry and the market's cache version. */
-export type CacheRead = Array<string | null>;
+/**
+ * What `MarketCache.read` returns: the entry and the market's cache version, as the bytes
+ * Redis sent (no UTF-8 decoding of an entry that is unchanged since the last parse).
+ */
+export type CacheRead = Array<Buffer | null>;
 
 /**
  * Markets whose last parsed entry is kept in this process (a few kB each): a hit whose entry
- * is unchanged skips JSON.parse and the Date revival.
+ * is unchanged (the same bytes) skips decoding, JSON.parse and the Date revival.
  */
 const PARSED_ENTRIES = 5_000;
 
@@ -29,8 +32,8 @@ const keys = {
 
 const DATE_FIELDS = ['closesAt', 'resolvedAt', 'settledAt', 'createdAt', 'updatedAt'] as const;
 
-function revive(json: string): { version: number; value: CachedMarket | null } {
-  const parsed = JSON.parse(json) as { version: number; value: CachedMarket | null };
+function revive(json: Buffer): { version: number; value: CachedMarket | null } {
+  const parsed = JSON.parse(json.toString()) as { version: number; value: CachedMarket | null };
   if (parsed.value) {
     const market = parsed.value.market as unknown as Record<string, string | null>;
     for (const field of DATE_FIELDS) {
@@ -53,7 +56,7 @@ export class MarketCache {
   private readonly inflight = new Map<string, Promise<CachedMarket | null>>();
   private readonly lastParsed = new LRUCache<
     string,
-    { entry: string; parsed: { version: number; value: CachedMarket | null } }
+    { entry: Buffer; parsed: { version: number; value: CachedMarket | null } }
   >({ max: PARSED_ENTRIES });
   private readonly requests: Counter<'cache' | 'result'>;
 
@@ -74,7 +77,7 @@ export class MarketCache {
    * it early, next to the rate limiter's counter (see Prefetches), and hand it to `get`.
    */
   read(id: string): Promise<CacheRead> {
-    return this.redis.mget(keys.entry(id), keys.version(id));
+    return this.redis.mgetBuffer(keys.entry(id), keys.version(id));
   }
 
   /** `prefetched`: `read(id)` started earlier for this request (one round trip saved). */
@@ -86,7 +89,7 @@ export class MarketCache {
     let version: number;
     try {
       const [entry, current] = await (prefetched ?? this.read(id));
-      version = Number(current ?? 0);
+      version = Number(current?.toString() ?? 0);
       if (entry) {
         const cached = this.parsed(id, entry);
         if (cached.version === version) {
@@ -108,13 +111,13 @@ export class MarketCache {
 
   /**
    * The entry parsed, reusing the last parse of the same id when Redis returned the very same
-   * string (a string holds its version, so any change gives another string). Values are
+   * bytes (an entry holds its version, so any change gives other bytes). Values are
    * shared between requests from here on: callers only read them. Bounded (lru-cache, as
    * the LMSR memo): the least recently read id goes first.
    */
-  private parsed(id: string, entry: string): { version: number; value: CachedMarket | null } {
+  private parsed(id: string, entry: Buffer): { version: number; value: CachedMarket | null } {
     const last = this.lastParsed.get(id);
-    if (last?.entry === entry) return last.parsed;
+    if (last?.entry.equals(entry)) return last.parsed;
     const parsed = revive(entry);
     this.lastParsed.set(id, { entry, parsed });
     return parsed;

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { Prefetch, Prefetched, Prefetches } from '../../common/http/prefetch';
-import { Page } from '../../common/http/envelope';
+import { Page, SerializedJson } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
 import { RequirePermissions } from '../../common/auth/require-permissions.decorator';
@@ -72,7 +72,7 @@ export class MarketsController {
   get(
     @IdParam() id: string,
     @Prefetched() prefetched?: Prefetch<CacheRead>,
-  ): Promise<MarketResponse> {
+  ): Promise<SerializedJson<MarketResponse>> {
     return this.markets.getById(id, prefetched);
   }
 

@@ -6,7 +6,7 @@ import {
   NotFoundError,
   ValidationFailedError,
 } from '../../common/errors/app-error';
-import { Page } from '../../common/http/envelope';
+import { Page, SerializedJson } from '../../common/http/envelope';
 import { Prefetch } from '../../common/http/prefetch';
 import { probability } from '../../common/money/decimal';
 import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
@@ -66,8 +66,11 @@ export interface QuoteResponse {
  */
 @Injectable()
 export class MarketsService {
-  /** Responses of cached markets, by the cached value they were built from. */
-  private readonly responses = new WeakMap<CachedMarket, MarketResponse>();
+  /** Responses of cached markets, serialized, by the cached value they were built from. */
+  private readonly responses = new WeakMap<
+    CachedMarket,
+    { response: MarketResponse; serialized: SerializedJson<MarketResponse> }
+  >();
 
   constructor(
     private readonly transactions: TransactionRunner,
@@ -85,7 +88,10 @@ export class MarketsService {
     return this.cache.read(id);
   }
 
-  async getById(id: string, prefetched?: Prefetch<CacheRead>): Promise<MarketResponse> {
+  async getById(
+    id: string,
+    prefetched?: Prefetch<CacheRead>,
+  ): Promise<SerializedJson<MarketResponse>> {
     const cached = await this.cache.get(
       id,
       async () => {
@@ -98,14 +104,18 @@ export class MarketsService {
     );
     if (!cached) throw new NotFoundError('Market', id);
     // An unchanged cache entry is the same object (MarketCache keeps its last parse), so its
-    // response, prices included, is built once; only the status depends on the time.
-    let response = this.responses.get(cached);
-    if (!response) {
-      response = toMarketResponse(cached.market, cached.creator) as MarketResponse;
-      this.responses.set(cached, response);
+    // response, prices included, is built and serialized once; only the status depends on
+    // the time (an active market past closesAt reads as closed).
+    let built = this.responses.get(cached);
+    if (!built) {
+      const response = toMarketResponse(cached.market, cached.creator) as MarketResponse;
+      built = { response, serialized: SerializedJson.of(response) };
+      this.responses.set(cached, built);
     }
     const status = visibleStatus(cached.market.status, cached.market.closesAt);
-    return status === response.status ? response : { ...response, status };
+    return status === built.response.status
+      ? built.serialized
+      : SerializedJson.of({ ...built.response, status });
   }
 
   async list(query: MarketListQueryDto): Promise<Page<Partial<MarketResponse>>> {
