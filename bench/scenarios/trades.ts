@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { Pool } from 'pg';
 import {
   accessToken,
@@ -180,6 +181,13 @@ async function runTrades(ctx: BenchContext, hot: boolean, reference: Reference) 
   if (reference === 'one-trip') await ctx.db.query(ONE_TRIP_FUNCTION());
   const requests = buyRequests(ctx, users, oursMarkets);
   await probe(ctx, requests[0]);
+  // For `bench/profile.ts --spec`: the same buys, tokens minted for BENCH_JWT_SECRET.
+  const specOut = process.env.BENCH_TRADES_SPEC_OUT;
+  if (specOut)
+    await writeFile(
+      `${specOut}-${hot ? 'hot' : 'spread'}.json`,
+      JSON.stringify({ cycle: requests, method: 'POST' }),
+    );
 
   const script = reference === 'one-trip' ? PGBENCH_ONE_TRIP : PGBENCH_SAME_SQL();
   const points = await ctx.sideBySide(

@@ -96,6 +96,26 @@ describe('JWT_SECRET', () => {
   });
 });
 
+describe('DATABASE_URL', () => {
+  it('takes a postgres:// URL with a host, a Unix socket given with ?host=', () => {
+    for (const url of [
+      'postgres://db/market',
+      'postgresql://user:secret@db.internal:5433/market',
+      'postgres://postgres@localhost/market?host=/var/run/postgresql',
+    ]) {
+      expect(loadConfig({ DATABASE_URL: url }).database.url).toBe(url);
+    }
+  });
+
+  it('refuses, in one line naming it, a URL without a host or of another scheme', () => {
+    for (const url of ['postgres://postgres@/market', 'postgres:///market', 'mysql://db/market']) {
+      const error = configError({ DATABASE_URL: url });
+      expect(error).toContain('DATABASE_URL: must be a postgres:// URL with a host');
+      expect(error).not.toContain('\n');
+    }
+  });
+});
+
 describe('EMBEDDINGS_URL', () => {
   it('accepts http and https URLs', () => {
     expect(loadConfig({ EMBEDDINGS_URL: 'https://api.openai.com/v1' }).embeddings.url).toBe(

@@ -45,7 +45,12 @@ export class EnvSchema {
   LOG_LEVEL?: string;
 
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  // A host is required (the URL is parsed with `new URL`); libpq's empty-host form for a Unix
+  // socket is written with one and `?host=`: postgres://user@localhost/db?host=/var/run/postgresql
+  @Matches(/^postgres(ql)?:\/\/([^@/?#]*@)?[^@/?#]+(\/|$)/, {
+    message:
+      'must be a postgres:// URL with a host (a Unix socket: postgres://user@localhost/db?host=/var/run/postgresql)',
+  })
   DATABASE_URL?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE?: number;
   @IsOptional() @Type(() => String) @IsBooleanWord() MIGRATIONS_RUN?: string;
