@@ -3,6 +3,7 @@ import type { Params } from 'nestjs-pino';
 import pino from 'pino';
 import { AppConfig } from '../../config/app-config';
 import { serializeError } from './error-serializer';
+import { lazyChildLoggerFactory } from './lazy-request-logger';
 
 /** Header and body keys never written to a log line. */
 export const REDACTED_PATHS = [
@@ -30,15 +31,21 @@ export function pinoOptions(config: AppConfig): pino.LoggerOptions {
 }
 
 /**
- * The request logger, owned by Fastify (`loggerInstance`): Fastify makes one cheap child per
- * request bound to `{ requestId }` (its own request id, see fastifyOptions) and writes the
- * "incoming request" / "request completed" lines at info. `destination` is for tests.
+ * The request logger, owned by Fastify (`loggerInstance`): each request gets a child bound to
+ * `{ requestId }` (its own request id, see fastifyOptions), made only if the request writes a
+ * line (LazyRequestLogger), and Fastify writes the "incoming request" / "request completed"
+ * lines at info. `destination` is for tests.
  */
 export function fastifyLogging(
   config: AppConfig,
   destination?: pino.DestinationStream,
-): { loggerInstance: pino.Logger; logController: LogController } {
+): {
+  loggerInstance: pino.Logger;
+  logController: LogController;
+  childLoggerFactory: typeof lazyChildLoggerFactory;
+} {
   return {
+    childLoggerFactory: lazyChildLoggerFactory,
     loggerInstance: destination
       ? pino(pinoOptions(config), destination)
       : pino(pinoOptions(config)),
