@@ -40,8 +40,9 @@ const health = defineScenario({
   name: 'health',
   description:
     'Framework overhead. `GET /api/health` through our whole pipeline — Fastify request id ' +
-    '(`genReqId`) and the `onRequest` hook echoing it, Nest’s security-headers hook (the ' +
-    'header set built once at start-up), Fastify’s per-request child logger and the ' +
+    '(`genReqId`) and the `onRequest` hook echoing it with the security headers (Nest’s ' +
+    'set, built once at start-up), Fastify’s per-request logger (made only if a line is ' +
+    'written) and the ' +
     '`onRequest` hook putting it into nestjs-pino’s AsyncLocalStorage (at `LOG_LEVEL=warn` ' +
     'no request line is written), the global guards (`AuthenticationGuard`, which also ' +
     'decides `Cache-Control: no-store`; `AppThrottlerGuard`: health is rate-limit class ' +

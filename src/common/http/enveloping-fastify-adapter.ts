@@ -39,13 +39,13 @@ function isFastifyReply(response: unknown): response is FastifyReply {
 
 /**
  * Nest's Fastify adapter, with the success envelope built where Nest hands a route handler's
- * result to Fastify. A `SerializedJson` result gets the envelope as bytes around its bytes
- * (a cached answer is not stringified again).
+ * result to Fastify (`reply()`; `@Res()` handlers and our exception filter send by
+ * themselves and never come here). A `SerializedJson` result gets the envelope as bytes
+ * around its bytes, so a cached answer is not stringified again.
  *
- * Where and why: the envelope is built where Nest hands the result to Fastify (`reply()`; `@Res()` handlers and our exception filter send by
- * themselves and never come here). This replaces a global interceptor: an interceptor makes
- * Nest run every handler through an rxjs chain (Observables, subscriptions, an
- * AsyncResource per request), which the profile of GET /api/health put at 8 % of the CPU.
+ * This replaces a global interceptor: an interceptor makes Nest run every handler through
+ * an rxjs chain (Observables, subscriptions, an AsyncResource per request), which the
+ * profile of GET /api/health put at 8 % of the CPU.
  * A Fastify `preSerialization` hook was the other candidate; it cannot tell a handler's
  * result from the error envelope, the 404 body or a router error (all objects sent through
  * the same reply), and never sees `undefined`, which becomes `data: null` here.

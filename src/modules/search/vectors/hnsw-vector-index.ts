@@ -23,10 +23,11 @@ export const HNSW_EXPANSION_SEARCH = 400;
 const LOAD_PAGE_SIZE = 5_000;
 /**
  * Vectors added per call into usearch, and how long adding may hold the event loop before it
- * yields to requests. usearch's `add` is synchronous: a chunk of 1,000 384-dimension vectors
- * into a 100k graph held the loop for about 0.6 s on 2 quiet cores (the whole first load took
- * 59 s), so every request that arrived meanwhile waited that long. 16 vectors take about 10
- * ms there; the loop yields once 10 ms have been spent.
+ * yields to requests. usearch's `add` is synchronous: chunks of 1,000 384-dimension vectors
+ * into a 100k graph held the loop for about 0.6 s each (by the load's rate: 59 s for 100
+ * chunks), so every request that arrived meanwhile waited that long. By the same rate 16
+ * vectors take about 10 ms; the loop yields once 10 ms have been spent (docs/search.md has
+ * the longest wait measured since).
  */
 const ADD_BATCH = 16;
 const ADD_SLICE_MS = 10;
