@@ -1,4 +1,5 @@
-import { EntityManager } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
+import { queryRows } from '../src/database/sql';
 import { TransactionRunner } from '../src/database/transaction-runner';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -95,5 +96,46 @@ describe('TransactionRunner', () => {
 
   it('refuses afterCommit with a manager it did not open', () => {
     expect(() => runner.afterCommit(t.db.manager, () => undefined)).toThrow(/TransactionRunner/);
+  });
+
+  describe('prepared statements (queryRows with prepared: true)', () => {
+    const text = `SELECT n FROM runner_probe WHERE n >= $1 ORDER BY n`;
+    const preparedHere = (manager: EntityManager) =>
+      queryRows<{ n: number }>(
+        manager,
+        `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`,
+        [text],
+      );
+
+    it('prepares the text once per connection and answers the same rows as a plain query', async () => {
+      await t.db.query(`INSERT INTO runner_probe VALUES (1), (2), (3)`);
+      const [prepared, plain, statements] = await runner.run(async (manager) => {
+        const first = await queryRows<{ n: number }>(manager, text, [2], { prepared: true });
+        const again = await queryRows<{ n: number }>(manager, text, [2], { prepared: true });
+        expect(again).toEqual(first);
+        return [
+          first,
+          await queryRows<{ n: number }>(manager, text, [2]),
+          await preparedHere(manager),
+        ];
+      });
+      expect(prepared).toEqual([{ n: 2 }, { n: 3 }]);
+      expect(prepared).toEqual(plain);
+      expect(statements).toEqual([{ n: 1 }]);
+    });
+
+    it('fails with the QueryFailedError a plain query throws, so errors map the same', async () => {
+      const failing = runner.run((manager) =>
+        queryRows(manager, `SELECT 1 / $1::int AS n`, [0], { prepared: true }),
+      );
+      await expect(failing).rejects.toBeInstanceOf(QueryFailedError);
+      await expect(failing).rejects.toMatchObject({ driverError: { code: '22012' } });
+    });
+
+    it('is a plain query outside a transaction (no connection of its own to prepare on)', async () => {
+      await t.db.query(`INSERT INTO runner_probe VALUES (5)`);
+      const rows = await queryRows<{ n: number }>(t.db.manager, text, [5], { prepared: true });
+      expect(rows).toEqual([{ n: 5 }]);
+    });
   });
 });

@@ -1,4 +1,47 @@
-import { EntityManager } from 'typeorm';
+import { createHash } from 'node:crypto';
+import { EntityManager, QueryFailedError } from 'typeorm';
+
+export interface QueryOptions {
+  /**
+   * Send the text as a named prepared statement (node-postgres `{ name, text, values }`), so
+   * PostgreSQL parses and plans it once per connection instead of on every call. For the hot
+   * statements of a fixed text only: each distinct text stays prepared on every connection.
+   * Applies inside a transaction (its manager holds one connection); elsewhere it is ignored.
+   */
+  prepared?: boolean;
+}
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+const statementNames = new Map<string, string>();
+
+/** A stable name per statement text: node-postgres refuses one name for two texts. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** The transaction's own pg client, when `manager` belongs to one. */
+function transactionClient(manager: EntityManager): PgClient | undefined {
+  const runner = manager.queryRunner as
+    { databaseConnection?: PgClient; isReleased?: boolean } | undefined;
+  return runner && !runner.isReleased ? runner.databaseConnection : undefined;
+}
+
+async function preparedRows<T>(client: PgClient, text: string, params: unknown[]): Promise<T[]> {
+  try {
+    return (await client.query({ name: statementName(text), text, values: params })).rows as T[];
+  } catch (error) {
+    // The same error TypeORM's own query would throw, so error mapping reads it the same.
+    throw new QueryFailedError(text, params, error as Error);
+  }
+}
 
 /**
  * Runs parameterised SQL and returns the rows. TypeORM answers `[rows, rowCount]` for UPDATE
@@ -8,7 +51,10 @@ export async function queryRows<T>(
   manager: EntityManager,
   text: string,
   params: unknown[] = [],
+  options: QueryOptions = {},
 ): Promise<T[]> {
+  const client = options.prepared ? transactionClient(manager) : undefined;
+  if (client) return preparedRows<T>(client, text, params);
   const result: unknown = await manager.query(text, params);
   if (
     Array.isArray(result) &&
@@ -25,8 +71,9 @@ export async function queryOne<T>(
   manager: EntityManager,
   text: string,
   params: unknown[] = [],
+  options: QueryOptions = {},
 ): Promise<T | null> {
-  const rows = await queryRows<T>(manager, text, params);
+  const rows = await queryRows<T>(manager, text, params, options);
   return rows[0] ?? null;
 }
 

@@ -128,6 +128,7 @@ export class MarketsRepository {
       manager,
       `SELECT ${ALL_COLUMNS}, clock_timestamp() AS "lockedAt" FROM markets m WHERE m.id = $1 FOR UPDATE`,
       [id],
+      { prepared: true },
     );
   }
 

@@ -117,6 +117,7 @@ export class TradesRepository {
       manager,
       tradeStatement(parts, names),
       sql.params,
+      { prepared: true },
     ))!;
     const position: Record<string, unknown> = {};
     const trade: Record<string, unknown> = {};
