@@ -353,10 +353,16 @@ describe('fault: API process SIGTERM under load', () => {
         return { error: cause?.code ?? cause?.message ?? String(error) };
       }
     };
-    const buys = traders.map((trader) =>
+    // With an Idempotency-Key a buy runs locked, so each waits on the market's row lock
+    // holding a pool connection (without one, buys of a market take turns in the process).
+    const buys = traders.map((trader, i) =>
       send('/api/positions', {
         method: 'POST',
-        headers: { ...trader.auth, 'content-type': 'application/json' },
+        headers: {
+          ...trader.auth,
+          'content-type': 'application/json',
+          'idempotency-key': `shutdown-buy-${i}`,
+        },
         body: JSON.stringify({ marketId: market.id, outcome: 'YES', amount: '5.00' }),
       }),
     );

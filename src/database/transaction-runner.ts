@@ -26,6 +26,10 @@ export interface RunOptions {
  *   `work` returns what the caller needs; nothing is smuggled out through outer variables.
  * - `idempotent(request, work)` is `run` around the Idempotency-Key protocol
  *   (idempotency-store.ts): the stored answer commits with the work it describes.
+ * - `autocommit(work)` runs `work(manager)` on one pooled connection WITHOUT a transaction:
+ *   each statement commits on its own. For work that is one statement (a trade at the state
+ *   it was quoted at); saves the BEGIN and COMMIT round trips. Its hooks run once `work`
+ *   has returned; none run if it throws. No retry: the caller decides what a failure means.
  * - `afterCommit(manager, fn)` defers `fn` (cache invalidation and the like) until the
  *   transaction `manager` belongs to has committed; an attempt that rolls back drops its
  *   hooks. A hook's failure is logged, never thrown: the work has committed.
@@ -77,6 +81,21 @@ export class TransactionRunner {
     work: (manager: EntityManager) => Promise<T>,
   ): Promise<Idempotent<T>> {
     return this.run((manager) => this.idempotency.run(manager, request, () => work(manager)));
+  }
+
+  async autocommit<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const hooks: CommitHook[] = [];
+    const runner = this.db.createQueryRunner();
+    let result: T;
+    try {
+      await runner.connect();
+      this.hooks.set(runner.manager, hooks);
+      result = await work(runner.manager);
+    } finally {
+      await runner.release();
+    }
+    await this.runHooks(hooks);
+    return result;
   }
 
   /** Runs `fn` once the transaction of `manager` has committed (not at all if it rolls back). */

@@ -20,6 +20,7 @@ export type {
   MarketStatus,
   Outcome,
   StoredMarketStatus,
+  VersionedMarketRow,
 } from './market.types';
 export {
   BINARY_OUTCOME_IDS,

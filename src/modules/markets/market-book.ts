@@ -17,6 +17,7 @@ import {
   MarketResolution,
   MarketRow,
   MarketStateChange,
+  VersionedMarketRow,
   visibleStatus,
 } from './market.types';
 import { MarketsRepository } from './markets.repository';
@@ -53,6 +54,7 @@ export function lmsrForRequest<T>(compute: () => T): T {
  * | `lockIfExists`       | the same, or null (a market deleted meanwhile)                     |
  * | `assertOpen`         | 409 MARKET_NOT_OPEN unless the market takes trades at `now`        |
  * | `open`               | inserts a new market (collateral = subsidy)                        |
+ * | `readForTrade`       | the committed row, unlocked, for a trade quoted before it writes   |
  * | `applyTradeStep`     | a trade's new q, probability, collateral, volume, count (a CTE)    |
  * | `resolve`            | sets status/outcome/refund ratio; `resolvedAt` = database clock    |
  * | `withdrawCollateral` | takes settlement money out; false if it would go negative          |
@@ -132,6 +134,11 @@ export class MarketBook {
   delete(manager: EntityManager, id: string): Promise<void> {
     this.changed(manager, id);
     return this.markets.delete(manager, id);
+  }
+
+  /** The committed row a trade is quoted at before its guarded statement (no lock). */
+  readForTrade(manager: EntityManager, id: string): Promise<VersionedMarketRow | null> {
+    return this.markets.readForTrade(manager, id);
   }
 
   /** Reads outside any transaction (committed state); inside one, lock instead. */

@@ -66,7 +66,18 @@ export interface MarketStateChange {
   /** Signed change of collateral (buys add, sells subtract). */
   collateralDelta: string;
   volumeDelta: string;
+  /**
+   * Write only if the market row is still the version the trade was quoted at (its `xmin`:
+   * any write to the row makes a new one), it is active and before closesAt by the database
+   * clock. The CTE then RETURNs the id and the new version (no row when the market moved),
+   * so the trade's other CTEs can read from it and write nothing without it. Omitted when
+   * the caller holds the market's lock.
+   */
+  quotedAtVersion?: string;
 }
+
+/** A market row as committed, with its row version (`xmin`) for a guarded write. */
+export type VersionedMarketRow = MarketRow & { version: string };
 
 /** How a resolution leaves the market. */
 export interface MarketResolution {

@@ -8,6 +8,7 @@ import {
   MarketResolution,
   MarketRow,
   MarketStateChange,
+  VersionedMarketRow,
   MarketStatus,
   visibleStatusIs,
 } from './market.types';
@@ -100,6 +101,20 @@ export class MarketsRepository {
     ) as Promise<MarketRow>;
   }
 
+  /**
+   * The committed market row and its version, read without a lock on `manager`'s connection
+   * (prepared): what a trade is quoted at before its one guarded statement (`applyTradeCte`
+   * with `quotedAtVersion`).
+   */
+  readForTrade(manager: EntityManager, id: string): Promise<VersionedMarketRow | null> {
+    return queryOne<VersionedMarketRow>(
+      manager,
+      `SELECT ${ALL_COLUMNS}, m.xmin::text AS version FROM markets m WHERE m.id = $1`,
+      [id],
+      { prepared: true },
+    );
+  }
+
   findById(id: string): Promise<MarketRow | null> {
     return queryOne<MarketRow>(
       this.db.manager,
@@ -135,6 +150,12 @@ export class MarketsRepository {
   /** A trade's change of the market row as a CTE (`<name>`) of the trade's one statement. */
   applyTradeCte(sql: SqlStatement, name: string, id: string, change: MarketStateChange): string {
     const q = `${sql.bind(change.outcomeQ)}::numeric[]`;
+    const guard =
+      change.quotedAtVersion === undefined
+        ? ''
+        : ` AND xmin = ${sql.bind(change.quotedAtVersion)}::xid
+         AND status = 'active' AND closes_at > now()
+       RETURNING id, xmin::text AS version`;
     // Binary markets mirror outcome_q in q_yes/q_no (markets_binary_q_check holds them equal).
     return `${name} AS (
        UPDATE markets SET outcome_q = ${q},
@@ -144,7 +165,7 @@ export class MarketsRepository {
          collateral = collateral + ${sql.bind(change.collateralDelta)}::numeric,
          volume = volume + ${sql.bind(change.volumeDelta)}::numeric,
          trade_count = trade_count + 1, updated_at = now()
-       WHERE id = ${sql.bind(id)}
+       WHERE id = ${sql.bind(id)}${guard}
      )`;
   }
 

@@ -39,12 +39,15 @@ export class PositionsRepository {
     sql: SqlStatement,
     name: string,
     buy: { userId: string; marketId: string; outcome: string; shares: string; amount: string },
+    /** A CTE the row is written only if it returned a row (the market's guarded update). */
+    onlyIf?: string,
   ): string {
     const amount = sql.bind(buy.amount);
+    const values = `${sql.bind(buy.userId)}::uuid, ${sql.bind(buy.marketId)}::uuid, ${sql.bind(buy.outcome)},
+               ${sql.bind(buy.shares)}::numeric, ${amount}::numeric, ${amount}::numeric`;
     return `${name} AS (
        INSERT INTO positions AS p (user_id, market_id, outcome, shares, invested, total_bought)
-       VALUES (${sql.bind(buy.userId)}::uuid, ${sql.bind(buy.marketId)}::uuid, ${sql.bind(buy.outcome)},
-               ${sql.bind(buy.shares)}::numeric, ${amount}::numeric, ${amount}::numeric)
+       ${onlyIf ? `SELECT ${values} FROM ${onlyIf}` : `VALUES (${values})`}
        ON CONFLICT (user_id, market_id, outcome) DO UPDATE SET
          shares = p.shares + EXCLUDED.shares, invested = p.invested + EXCLUDED.invested,
          total_bought = p.total_bought + EXCLUDED.total_bought, status = 'open', updated_at = now()

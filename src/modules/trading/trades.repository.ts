@@ -55,6 +55,8 @@ export interface TradeStatementNames {
   position: string;
   trade: string;
   ledger?: string;
+  /** The market's guarded update, returning the row's new `version`. */
+  guardedMarket?: string;
 }
 
 /**
@@ -65,8 +67,12 @@ export interface TradeStatementNames {
 export function tradeStatement(parts: string[], names: TradeStatementNames): string {
   const tradeColumns = TRADE_KEYS.map((key) => `${names.trade}."${key}" AS "trade.${key}"`);
   const balance = names.ledger ? `(SELECT "balanceAfter" FROM ${names.ledger})` : 'NULL::numeric';
+  const version = names.guardedMarket
+    ? `(SELECT version FROM ${names.guardedMarket})`
+    : 'NULL::text';
   return `WITH ${parts.join(',\n')}
-       SELECT ${names.position}.*, ${tradeColumns.join(', ')}, ${balance} AS "ledger.balanceAfter"
+       SELECT ${names.position}.*, ${tradeColumns.join(', ')}, ${balance} AS "ledger.balanceAfter",
+         ${version} AS "market.version"
        FROM ${names.position}, ${names.trade}`;
 }
 
@@ -105,30 +111,38 @@ export class TradesRepository {
    * Runs a trade's statement, its CTEs (`parts`) in order: `position` and `trade` name the
    * CTEs that return those rows, `ledger` the one returning the ledger row, if any. Answers
    * what the response needs; `balanceAfter` is null when the ledger refused (or was not
-   * asked). One round trip however many tables the trade writes.
+   * asked). One round trip however many tables the trade writes. Null when the statement
+   * wrote no trade (a guarded write whose market moved).
    */
   async record(
     manager: EntityManager,
     sql: SqlStatement,
     parts: string[],
     names: TradeStatementNames,
-  ): Promise<{ position: PositionRow; trade: TradeRow; balanceAfter: string | null }> {
-    const row = (await queryOne<Record<string, unknown>>(
+  ): Promise<{
+    position: PositionRow;
+    trade: TradeRow;
+    balanceAfter: string | null;
+    marketVersion: string | null;
+  } | null> {
+    const row = await queryOne<Record<string, unknown>>(
       manager,
       tradeStatement(parts, names),
       sql.params,
       { prepared: true },
-    ))!;
+    );
+    if (!row) return null;
     const position: Record<string, unknown> = {};
     const trade: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(row)) {
       if (key.startsWith('trade.')) trade[key.slice(6)] = value;
-      else if (!key.startsWith('ledger.')) position[key] = value;
+      else if (!key.startsWith('ledger.') && !key.startsWith('market.')) position[key] = value;
     }
     return {
       position: position as unknown as PositionRow,
       trade: trade as unknown as TradeRow,
       balanceAfter: row['ledger.balanceAfter'] as string | null,
+      marketVersion: row['market.version'] as string | null,
     };
   }
 

@@ -11,6 +11,7 @@ import { ResolutionService } from './resolution.service';
 import { SETTLEMENT_QUEUE } from './settlement.jobs';
 import { SettlementProducer } from './settlement.producer';
 import { SettlementService } from './settlement.service';
+import { MarketTurns } from './market-turns';
 import { TradesRepository } from './trades.repository';
 import { TradingService } from './trading.service';
 
@@ -25,6 +26,7 @@ import { TradingService } from './trading.service';
     SettlementProducer,
     PositionsRepository,
     TradesRepository,
+    MarketTurns,
   ],
   exports: [
     TradingService,

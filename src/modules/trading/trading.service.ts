@@ -11,6 +11,7 @@ import { credits, Dec, probabilityFixed, shares as toShares } from '../../common
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { Idempotent } from '../../database/idempotency/idempotency-store';
+import { sqlState } from '../../database/postgres-errors';
 import { SqlStatement } from '../../database/sql';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { OutboxService } from '../events/outbox.service';
@@ -27,16 +28,41 @@ import {
   quoteOutcomeBuy,
   quoteOutcomeSell,
   subsidyForOutcomes,
+  VersionedMarketRow,
+  visibleStatus,
 } from '../markets';
 import { LedgerService } from '../users/ledger.service';
 import { BuyDto, SellDto } from './dto/trading.dto';
 import { TradeResultResponse, toTradeResponse } from './dto/trading.response';
 import { toMarketSummary, toPositionResponse } from './position-value';
 import { basisRemoved } from './money-rules';
+import { MarketTurns } from './market-turns';
 import { PositionsRepository } from './positions.repository';
 import { TradesRepository } from './trades.repository';
 
 const DEFAULT_LIQUIDITY = '100';
+
+interface BuyExecution {
+  userId: string;
+  market: MarketRow & { lockedAt?: Date };
+  outcome: string;
+  amount: string;
+  maxProbability?: number;
+  /** The creator's initialPosition buy, made by the market's create. */
+  initial?: boolean;
+  /** `market` was read without a lock at this version: write only if it is unchanged (else answer null). */
+  quotedAtVersion?: string;
+}
+
+/**
+ * A guarded trade statement failed on a constraint that stands for a refusal the locked path
+ * answers exactly: funds (23514, `users.balance >= 0`), no such user (23502), or a deadlock
+ * with a locked trade (40P01).
+ */
+function isStatementRefusal(error: unknown): boolean {
+  const code = sqlState(error);
+  return code === '23514' || code === '23502' || code === '40P01';
+}
 
 /**
  * Every request that moves money on a market: create (subsidy + initial buy), buy, sell and
@@ -53,6 +79,7 @@ export class TradingService {
     private readonly trades: TradesRepository,
     private readonly ledger: LedgerService,
     private readonly outbox: OutboxService,
+    private readonly turns: MarketTurns,
   ) {}
 
   async createMarket(
@@ -95,43 +122,100 @@ export class TradingService {
           outcomes: market.outcomeIds.map((id, i) => ({ id, label: market.outcomeLabels[i] })),
         });
         const opened = input.initialPosition
-          ? (
-              await this.executeBuy(
-                manager,
-                user.id,
-                market,
-                input.initialPosition.outcome,
-                input.initialPosition.amount,
-                undefined,
-                true,
-              )
-            ).market
+          ? (await this.executeBuy(manager, {
+              userId: user.id,
+              market,
+              outcome: input.initialPosition.outcome,
+              amount: input.initialPosition.amount,
+              initial: true,
+            }))!.market
           : market;
         return this.markets.toResponse(opened, creator);
       },
     );
   }
 
+  /**
+   * A buy without an Idempotency-Key first tries `buyAtCommittedState` (one statement, the
+   * market's lock held only inside PostgreSQL). When that writes nothing, and for every buy
+   * with a key (whose answer commits with it), the buy runs locked: one transaction that
+   * locks the market, quotes and writes. Both quote with the same code at a state no other
+   * trade can change before the write, so the money is the same either way.
+   */
   async buy(
     user: AuthenticatedUser,
     input: BuyDto,
     idempotencyKey?: string,
   ): Promise<Idempotent<TradeResultResponse>> {
+    if (idempotencyKey === undefined) {
+      const body = await this.buyAtCommittedState(user.id, input);
+      if (body) return { status: 201, body, replayed: false };
+    }
     return this.transactions.idempotent(
       { userId: user.id, key: idempotencyKey, operation: 'positions.buy', input, status: 201 },
       async (manager) => {
         const market = await this.markets.lock(manager, input.marketId);
-        const executed = await this.executeBuy(
-          manager,
-          user.id,
+        const executed = await this.executeBuy(manager, {
+          userId: user.id,
           market,
-          input.outcome,
-          input.amount,
-          input.maxProbability,
-        );
-        return executed.response;
+          outcome: input.outcome,
+          amount: input.amount,
+          maxProbability: input.maxProbability,
+        });
+        return executed!.response;
       },
     );
+  }
+
+  /**
+   * The buy quoted at the market's committed state (read unlocked) and written by ONE
+   * autocommitted statement that applies only while the market is still at that state: the
+   * same trade count, active, and before closesAt by the database clock (its row lock and
+   * re-check are the UPDATE's own). Answers null when it wrote nothing: the market is unknown,
+   * not open, moved since the read, or the buyer lacks the funds (the statement fails on the
+   * balance CHECK). The locked path then decides, with its exact error where there is one.
+   * A refusal the committed state already shows (slippage, too small a buy) is thrown here.
+   */
+  private buyAtCommittedState(userId: string, input: BuyDto): Promise<TradeResultResponse | null> {
+    const id = input.marketId;
+    return this.turns.take(id, () =>
+      this.transactions.autocommit(async (manager) => {
+        const remembered = this.turns.lastWritten(id);
+        if (remembered) {
+          const bought = await this.buyAtVersion(manager, userId, remembered, input);
+          if (bought) return bought;
+        }
+        const market = await this.markets.readForTrade(manager, id);
+        return market ? this.buyAtVersion(manager, userId, market, input) : null;
+      }),
+    );
+  }
+
+  /** One guarded buy at `market`'s version; remembers the version it writes, or forgets. */
+  private async buyAtVersion(
+    manager: EntityManager,
+    userId: string,
+    market: VersionedMarketRow,
+    input: BuyDto,
+  ): Promise<TradeResultResponse | null> {
+    this.turns.forget(market.id);
+    if (visibleStatus(market.status, market.closesAt) !== 'active') return null;
+    try {
+      const executed = await this.executeBuy(manager, {
+        userId,
+        market,
+        outcome: input.outcome,
+        amount: input.amount,
+        maxProbability: input.maxProbability,
+        quotedAtVersion: market.version,
+      });
+      if (!executed) return null;
+      this.turns.remember({ ...executed.market, version: executed.version! });
+      return executed.response;
+    } catch (error) {
+      if (isStatementRefusal(error)) return null;
+      throw error;
+    }
   }
 
   async sell(
@@ -188,7 +272,7 @@ export class TradingService {
               realized: credits(new Dec(quote.amount).minus(removed)),
             }),
         });
-        return executed.response;
+        return executed!.response;
       },
     );
   }
@@ -227,15 +311,9 @@ export class TradingService {
     });
   }
 
-  private async executeBuy(
-    manager: EntityManager,
-    userId: string,
-    market: MarketRow & { lockedAt?: Date },
-    outcome: string,
-    amount: string,
-    maxProbability?: number,
-    initial = false,
-  ) {
+  /** Null only when `quotedAtVersion` is given and the market moved before the write. */
+  private async executeBuy(manager: EntityManager, buy: BuyExecution) {
+    const { userId, market, outcome, amount, maxProbability } = buy;
     // A market created in this transaction has no lock time; its trade's own database stamp
     // is checked against closesAt in recordTrade either way.
     this.markets.assertOpen(market, market.lockedAt);
@@ -255,15 +333,15 @@ export class TradingService {
       shares: quote.shares,
       amount: quote.amount,
       quote,
-      initial,
-      position: (sql, name) =>
-        this.positions.buyCte(sql, name, {
-          userId,
-          marketId: market.id,
-          outcome,
-          shares: quote.shares,
-          amount: quote.amount,
-        }),
+      initial: buy.initial ?? false,
+      quotedAtVersion: buy.quotedAtVersion,
+      position: (sql, name, onlyIf) =>
+        this.positions.buyCte(
+          sql,
+          name,
+          { userId, marketId: market.id, outcome, shares: quote.shares, amount: quote.amount },
+          onlyIf,
+        ),
     });
   }
 
@@ -284,10 +362,16 @@ export class TradingService {
       quote: OutcomeQuote;
       /** The creator's initialPosition buy, made by the market's create. */
       initial: boolean;
-      /** The position's change as a CTE of that statement, named `name`. */
-      position: (sql: SqlStatement, name: string) => string;
+      /** Write only if the market row is still this version (no lock held); else answer null. */
+      quotedAtVersion?: string;
+      /**
+       * The position's change as a CTE of that statement, named `name`; with `onlyIf`, written
+       * only if that CTE returned a row.
+       */
+      position: (sql: SqlStatement, name: string, onlyIf?: string) => string;
     },
   ) {
+    const guarded = trade.quotedAtVersion !== undefined;
     const probabilityAfter = trade.quote.storedProbabilityAfter;
     const outcomeQ = trade.quote.outcomeQAfter;
     const binary = isBinary(market);
@@ -308,7 +392,16 @@ export class TradingService {
     const posts = !new Dec(trade.amount).isZero();
     const sql = new SqlStatement();
     const parts = [
-      trade.position(sql, 'position'),
+      // First: the position's CTE may read from it (a guarded write), and CTEs see only those
+      // before them. Unread, it runs after the others; either way under the market's lock.
+      this.markets.applyTradeStep(manager, sql, 'market', market.id, {
+        outcomeQ,
+        probability: probabilityAfter,
+        collateralDelta: trade.side === 'buy' ? trade.amount : `-${trade.amount}`,
+        volumeDelta: trade.amount,
+        quotedAtVersion: trade.quotedAtVersion,
+      }),
+      trade.position(sql, 'position', guarded ? 'market' : undefined),
       this.trades.insertCte(sql, 'trade', 'position', {
         marketId: market.id,
         userId,
@@ -322,14 +415,16 @@ export class TradingService {
         probabilitiesAfter: probabilities,
       }),
       ...(posts
-        ? [this.ledger.postStep(sql, 'ledger', entry, { from: 'trade', column: 'trade.id' })]
+        ? [
+            this.ledger.postStep(
+              sql,
+              'ledger',
+              entry,
+              { from: 'trade', column: 'trade.id' },
+              guarded,
+            ),
+          ]
         : []),
-      this.markets.applyTradeStep(manager, sql, 'market', market.id, {
-        outcomeQ,
-        probability: probabilityAfter,
-        collateralDelta: trade.side === 'buy' ? trade.amount : `-${trade.amount}`,
-        volumeDelta: trade.amount,
-      }),
       this.outbox.addStep(
         sql,
         'event',
@@ -352,7 +447,12 @@ export class TradingService {
       position: 'position',
       trade: 'trade',
       ledger: posts ? 'ledger' : undefined,
+      guardedMarket: guarded ? 'market' : undefined,
     });
+    if (!written) {
+      if (guarded) return null;
+      throw new Error('the trade statement wrote no trade under the market lock');
+    }
     // The database stamped the trade; if that stamp is not before closesAt the market had
     // closed by the database's clock (the lock-time check above can be stale by the time a
     // rolled-back lock holder made this transaction wait). Throwing rolls every write back.
@@ -376,6 +476,6 @@ export class TradingService {
       market: toMarketSummary(updated),
       balance: currentBalance,
     };
-    return { market: updated, response };
+    return { market: updated, response, version: written.marketVersion };
   }
 }

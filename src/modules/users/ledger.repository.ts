@@ -42,24 +42,42 @@ export interface LedgerReference {
  * moves the balance unless it would go below zero, and `<name>` appends the row with the
  * balance after, returning it (no row: refused). The one way a balance changes alone
  * (`append`) and inside a trade's single statement (trading's `TradesRepository.record`).
+ *
+ * With `reference`, both happen only if the referenced CTE returned its row (a trade written
+ * by a guarded statement may write none). `failIfRefused` (needs `reference`) makes a refusal
+ * fail the whole statement instead of writing no row, for a statement that is its own
+ * transaction and cannot be rolled back by the caller: the debit then meets the
+ * `balance >= 0` CHECK (23514), and a missing user leaves the row's `user_id` null (23502).
  */
 export function ledgerAppendCtes(
   sql: SqlStatement,
   name: string,
   entry: NewLedgerEntry,
   reference?: LedgerReference,
+  failIfRefused = false,
 ): string {
+  if (failIfRefused && !reference) throw new Error('failIfRefused needs a reference');
   const amount = sql.bind(entry.amount);
+  const conditions = [
+    `id = ${sql.bind(entry.userId)}`,
+    ...(failIfRefused ? [] : [`balance + ${amount}::numeric >= 0`]),
+    ...(reference ? [`EXISTS (SELECT 1 FROM ${reference.from})`] : []),
+  ];
+  const source = !reference
+    ? `${name}_balance b`
+    : failIfRefused
+      ? `${reference.from} LEFT JOIN ${name}_balance b ON true`
+      : `${name}_balance b, ${reference.from}`;
   return `${name}_balance AS (
        UPDATE users SET balance = balance + ${amount}::numeric, updated_at = now()
-       WHERE id = ${sql.bind(entry.userId)} AND balance + ${amount}::numeric >= 0
+       WHERE ${conditions.join(' AND ')}
        RETURNING id, balance
      ),
      ${name} AS (
        INSERT INTO ledger_entries (user_id, kind, amount, balance_after, market_id, reference_id, reason)
        SELECT b.id, ${sql.bind(entry.kind)}, ${amount}::numeric, b.balance, ${sql.bind(entry.marketId ?? null)}::uuid,
               ${reference ? reference.column : `${sql.bind(entry.referenceId ?? null)}::uuid`}, ${sql.bind(entry.reason ?? null)}
-       FROM ${name}_balance b${reference ? `, ${reference.from}` : ''}
+       FROM ${source}
        RETURNING ${ENTRY_COLUMNS}
      )`;
 }

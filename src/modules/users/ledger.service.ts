@@ -37,14 +37,22 @@ export class LedgerService {
    * `post` as two CTEs of the caller's statement (`ledgerAppendCtes`), for writers that send
    * all their rows in one round trip. Select `<name>."balanceAfter"`; no row means refused:
    * throw `refusal(...)`, which rolls the statement's other writes back with the transaction.
+   * `failIfRefused`: a refusal fails the statement itself (see `ledgerAppendCtes`).
    */
   postStep(
     sql: SqlStatement,
     name: string,
     entry: NewLedgerEntry,
     reference?: LedgerReference,
+    failIfRefused = false,
   ): string {
-    return ledgerAppendCtes(sql, name, { ...entry, amount: credits(entry.amount) }, reference);
+    return ledgerAppendCtes(
+      sql,
+      name,
+      { ...entry, amount: credits(entry.amount) },
+      reference,
+      failIfRefused,
+    );
   }
 
   /** The error a refused `post`/`postStep` of `entry` answers (no such user, or funds). */
