@@ -24,23 +24,38 @@ const AMOUNT = '1.00';
 const USER_ID = '00000000-0000-4000-8000-00000000000u';
 const MARKET_ID = '00000000-0000-4000-8000-00000000000m';
 
+/** Stand-in for the market row's version (`xmin`) a guarded statement is quoted at. */
+const VERSION = 'market-version';
+
 /**
  * The trade statement one `POST /api/positions` (buy, no Idempotency-Key) sends, built by the
  * API's own code (the repositories' CTE parts, `TradingService.recordTrade`'s order) with
  * the LMSR results precomputed (pgbench cannot run the maths): 1.98 shares for 1.00 credit.
- * `ids(user, market)` says how the two ids are written (pgbench variables, plpgsql names);
- * every other value is a literal.
+ * `guarded`: the form a key-less buy sends in autocommit (written only while the market row
+ * is still the version read); otherwise the form sent under the market's lock.
+ * `ids(user, market, version)` says how the ids are written (pgbench variables, plpgsql
+ * names); every other value is a literal.
  */
-function buyStatement(ids: (user: string, market: string) => Record<string, string>): string {
+function buyStatement(
+  ids: (user: string, market: string) => Record<string, string>,
+  guarded = false,
+): string {
   const sql = new SqlStatement();
   const parts = [
-    new PositionsRepository(null!).buyCte(sql, 'position', {
-      userId: USER_ID,
-      marketId: MARKET_ID,
-      outcome: 'YES',
-      shares: '1.98',
-      amount: AMOUNT,
+    // q_yes grows as ours does; outcome_q mirrors it (markets_binary_q_check).
+    new MarketsRepository(null!).applyTradeCte(sql, 'market', MARKET_ID, {
+      outcomeQ: ['1.98', '0'],
+      probability: '0.504950',
+      collateralDelta: AMOUNT,
+      volumeDelta: AMOUNT,
+      quotedAtVersion: guarded ? VERSION : undefined,
     }),
+    new PositionsRepository(null!).buyCte(
+      sql,
+      'position',
+      { userId: USER_ID, marketId: MARKET_ID, outcome: 'YES', shares: '1.98', amount: AMOUNT },
+      guarded ? 'market' : undefined,
+    ),
     new TradesRepository(null!).insertCte(sql, 'trade', 'position', {
       marketId: MARKET_ID,
       userId: USER_ID,
@@ -58,14 +73,8 @@ function buyStatement(ids: (user: string, market: string) => Record<string, stri
       'ledger',
       { userId: USER_ID, kind: 'buy', amount: `-${AMOUNT}`, marketId: MARKET_ID },
       { from: 'trade', column: 'trade.id' },
+      guarded,
     ),
-    // q_yes grows as ours does; outcome_q mirrors it (markets_binary_q_check).
-    new MarketsRepository(null!).applyTradeCte(sql, 'market', MARKET_ID, {
-      outcomeQ: ['1.98', '0'],
-      probability: '0.504950',
-      collateralDelta: AMOUNT,
-      volumeDelta: AMOUNT,
-    }),
     outboxInsertCte(
       sql,
       'event',
@@ -74,8 +83,13 @@ function buyStatement(ids: (user: string, market: string) => Record<string, stri
       { from: 'trade', key: 'tradeId', column: 'trade.id' },
     ),
   ];
-  const text = tradeStatement(parts, { position: 'position', trade: 'trade', ledger: 'ledger' });
-  const names = ids(USER_ID, MARKET_ID);
+  const text = tradeStatement(parts, {
+    position: 'position',
+    trade: 'trade',
+    ledger: 'ledger',
+    guardedMarket: guarded ? 'market' : undefined,
+  });
+  const names = { ...ids(USER_ID, MARKET_ID), [VERSION]: ':ver' };
   return text.replace(/\$(\d+)/g, (_, n: string) => literal(sql.params[Number(n) - 1], names));
 }
 
@@ -99,10 +113,25 @@ SELECT market_id AS mid FROM bench_trade_markets WHERE n = :m \\gset
 `;
 
 /**
- * What ours sends, statement for statement: BEGIN, the lock, the trade statement, COMMIT
- * (the ids come from lookup tables by random number before BEGIN: not inside the lock).
+ * What ours sends for a key-less buy of a market it has not just written: the committed row
+ * with its version (`MarketsRepository.readForTrade`; every column here), then the guarded
+ * trade statement in autocommit. (Ours skips the read when it wrote the market's last
+ * version itself.) The ids come from lookup tables by random number first.
  */
 const PGBENCH_SAME_SQL = () =>
+  PICK_IDS +
+  `SELECT m.*, m.xmin::text AS ver FROM markets m WHERE m.id = :mid \\gset
+${oneLine(buyStatement(() => ({ [USER_ID]: ':uid', [MARKET_ID]: ':mid' }), true))};
+`;
+
+/**
+ * What ours sends for a buy it runs locked (with an Idempotency-Key, or when the guarded
+ * statement found the market moved): BEGIN, the lock, the trade statement, COMMIT. On one
+ * hot market this is the reference: pgbench's clients cannot take turns as the API's buys
+ * of one market do, so its guarded statements would mostly find the market moved and write
+ * nothing (yet count as transactions).
+ */
+const PGBENCH_LOCKED = () =>
   PICK_IDS +
   `BEGIN;
 ${LOCK(':mid')};
@@ -189,7 +218,8 @@ async function runTrades(ctx: BenchContext, hot: boolean, reference: Reference) 
       JSON.stringify({ cycle: requests, method: 'POST' }),
     );
 
-  const script = reference === 'one-trip' ? PGBENCH_ONE_TRIP : PGBENCH_SAME_SQL();
+  const script =
+    reference === 'one-trip' ? PGBENCH_ONE_TRIP : hot ? PGBENCH_LOCKED() : PGBENCH_SAME_SQL();
   const points = await ctx.sideBySide(
     (connections, duration) =>
       ctx.load({ url: ctx.apiUrl, cycle: requests, connections, duration }),
