@@ -125,6 +125,8 @@ async function main(): Promise<void> {
         REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
         REDIS_PREFIX: 'bench-profile',
         LOG_LEVEL: 'warn',
+        // No vector index to load (bench/run.ts says why).
+        EMBEDDINGS_PROVIDER: 'none',
         // Set BENCH_JWT_SECRET to profile authenticated routes with tokens minted for it.
         JWT_SECRET: process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex'),
         RATE_LIMIT_READ: '100000000',

@@ -84,7 +84,10 @@ async function startApi(pin: boolean): Promise<{ url: string; pid?: number }> {
     cwd: ROOT,
     cpu: pin ? SERVER_CPU : undefined,
     output: 'prefix',
-    env: { ...process.env, ...apiEnv(), PORT: String(port) },
+    // No embeddings provider, so no vector index: scenarios that start an `APP_ROLE=all`
+    // instance (mixed) embed markets of this database, and this API would then spend minutes
+    // of its core adding their vectors to its index during the scenarios that follow.
+    env: { ...process.env, ...apiEnv(), EMBEDDINGS_PROVIDER: 'none', PORT: String(port) },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/health`, child, 90_000);

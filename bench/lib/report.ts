@@ -286,6 +286,7 @@ export function renderMarkdown(records: ScenarioRecord[], appendix?: string): st
     '',
     '`npm run bench` builds, then `dist/bench/run.js` creates the database `market_bench` if ' +
       'missing, starts the real API (`node dist/src/main.js`, `APP_ROLE=api`, `LOG_LEVEL=warn`, ' +
+      '`EMBEDDINGS_PROVIDER=none` so it holds no vector index, ' +
       'Redis prefix `bench`, rate limits so high that the limiter counts but never blocks) and ' +
       'the reference servers as child processes on free ports, runs every load in a child ' +
       'process of its own, and stops them all at the end (also on error or Ctrl-C). Options: ' +
