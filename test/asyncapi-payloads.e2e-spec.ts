@@ -4,7 +4,7 @@ import { ASYNCAPI_DOCUMENT_PATH } from '../src/asyncapi/asyncapi-document';
 import { EVENT_TYPES } from '../src/modules/events/outbox.service';
 import { QUEUE_NAMES, type QueueName } from '../src/queues/queue-names';
 import { buy, createMarket, sell } from './factories/markets';
-import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
+import { ADMIN_ENV, grantCredits, loginAdmin, registerUser, TestUser } from './factories/users';
 import { expectValidPayload, payloadValidators } from './support/asyncapi';
 import { FakeEmbeddingsServer, startFakeEmbeddingsServer } from './support/fake-embeddings-server';
 import { createTestApp, TestApp } from './support/test-app';
@@ -65,13 +65,7 @@ describe('real jobs validate against the AsyncAPI document', () => {
     admin = await loginAdmin(t);
     creator = await registerUser(t);
     trader = await registerUser(t);
-    const funded = await t.request({
-      method: 'POST',
-      url: `/api/users/${creator.id}/credits`,
-      headers: admin.auth,
-      payload: { amount: '1000.00', reason: 'asyncapi test' },
-    });
-    expect(funded.statusCode).toBe(201);
+    await grantCredits(t, admin, creator, '1000.00', 'asyncapi test');
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { MarketBook } from '../src/modules/markets';
 import { buy, closeMarketNow, createMarket } from './factories/markets';
-import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
+import { ADMIN_ENV, grantCredits, loginAdmin, registerUser, TestUser } from './factories/users';
+import { api } from './support/api';
 import type { MarketResponse } from './support/api-types';
 import { expectError } from './support/errors';
 import { moneyViolations } from './support/invariants';
@@ -21,14 +22,7 @@ describe('buys written by one guarded statement', () => {
   beforeAll(async () => {
     t = await createTestApp({ env: ADMIN_ENV });
     creator = await registerUser(t);
-    const admin = await loginAdmin(t);
-    const grant = await t.request({
-      method: 'POST',
-      url: `/api/users/${creator.id}/credits`,
-      headers: admin.auth,
-      payload: { amount: '100000.00', reason: 'test market maker' },
-    });
-    expect(grant.statusCode).toBe(201);
+    await grantCredits(t, await loginAdmin(t), creator, '100000.00', 'test market maker');
     const book = t.app.get(MarketBook);
     const lock = book.lock.bind(book);
     book.lock = (...args) => {
@@ -89,6 +83,29 @@ describe('buys written by one guarded statement', () => {
     expect(a).toEqual(b);
     // Keyed buys (4 on `locked`, 1 on `guarded`) took the lock; key-less ones did not.
     expect(locks).toBe(5);
+  });
+
+  it('judges slippage at the current state, not at a state it remembers that went stale', async () => {
+    const market = await createMarket(t, creator);
+    const yes = { marketId: market.id, outcome: 'YES', amount: '20.00' };
+    expect((await buy(t, creator, yes)).statusCode).toBe(201); // remembered: YES is dear
+    const cheaper = await buy(
+      t,
+      creator,
+      { marketId: market.id, outcome: 'NO', amount: '60.00' },
+      { 'idempotency-key': 'moves-the-price-unseen' },
+    );
+    expect(cheaper.statusCode).toBe(201);
+    // The bound a quote at the current state gives: at the remembered state the YES price
+    // after the buy would be above it.
+    const quote = await api(t).get<{ probabilityAfter: number }>(
+      `/api/markets/${market.id}/quote?outcome=YES&amount=20.00`,
+      creator.auth,
+    );
+    const bound = quote.json().data.probabilityAfter;
+    const bought = await buy(t, creator, { ...yes, maxProbability: bound });
+    expect(bought.statusCode).toBe(201);
+    expect(Number(bought.json().data.trade.probabilityAfter)).toBe(bound);
   });
 
   it('quotes concurrent buys of one market one after another, each at the state the last one left', async () => {

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { api } from './support/api';
 import type { MarketResponse, PositionResponse, TradeResponse } from './support/api-types';
 import { buy, closeMarketNow, createMarket, sell } from './factories/markets';
-import { ADMIN_ENV, loginAdmin, registerUser, TestUser } from './factories/users';
+import { ADMIN_ENV, grantCredits, loginAdmin, registerUser, TestUser } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
@@ -20,14 +20,7 @@ describe('trading', () => {
     creator = await registerUser(t, { displayName: 'Creator' });
     trader = await registerUser(t, { displayName: 'Trader' });
     // The creator pays a subsidy for every market these tests open.
-    const admin = await loginAdmin(t);
-    const grant = await t.request({
-      method: 'POST',
-      url: `/api/users/${creator.id}/credits`,
-      headers: admin.auth,
-      payload: { amount: '100000.00', reason: 'test market maker' },
-    });
-    expect(grant.statusCode).toBe(201);
+    await grantCredits(t, await loginAdmin(t), creator, '100000.00', 'test market maker');
     market = await createMarket(t, creator);
   });
   afterAll(() => t.close());

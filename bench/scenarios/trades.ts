@@ -33,7 +33,7 @@ const VERSION = 'market-version';
  * the LMSR results precomputed (pgbench cannot run the maths): 1.98 shares for 1.00 credit.
  * `guarded`: the form a key-less buy sends in autocommit (written only while the market row
  * is still the version read); otherwise the form sent under the market's lock.
- * `ids(user, market, version)` says how the ids are written (pgbench variables, plpgsql
+ * `ids(user, market)` says how the ids are written (pgbench variables, plpgsql
  * names); every other value is a literal.
  */
 function buyStatement(

@@ -6,7 +6,8 @@ export interface QueryOptions {
    * Send the text as a named prepared statement (node-postgres `{ name, text, values }`), so
    * PostgreSQL parses and plans it once per connection instead of on every call. For the hot
    * statements of a fixed text only: each distinct text stays prepared on every connection.
-   * Applies inside a transaction (its manager holds one connection); elsewhere it is ignored.
+   * Applies when the manager holds a connection of its own (a transaction's, or
+   * `TransactionRunner.autocommit`'s); on the pool's manager it is a plain query.
    */
   prepared?: boolean;
 }
@@ -27,8 +28,8 @@ function statementName(text: string): string {
   return name;
 }
 
-/** The transaction's own pg client, when `manager` belongs to one. */
-function transactionClient(manager: EntityManager): PgClient | undefined {
+/** The pg client of the connection `manager` holds, if it holds one. */
+function heldClient(manager: EntityManager): PgClient | undefined {
   const runner = manager.queryRunner as
     { databaseConnection?: PgClient; isReleased?: boolean } | undefined;
   return runner && !runner.isReleased ? runner.databaseConnection : undefined;
@@ -53,7 +54,7 @@ export async function queryRows<T>(
   params: unknown[] = [],
   options: QueryOptions = {},
 ): Promise<T[]> {
-  const client = options.prepared ? transactionClient(manager) : undefined;
+  const client = options.prepared ? heldClient(manager) : undefined;
   if (client) return preparedRows<T>(client, text, params);
   const result: unknown = await manager.query(text, params);
   if (

@@ -72,3 +72,20 @@ export async function userWithRole(
   if (res.statusCode !== 200) throw new Error(`role change failed: ${res.body}`);
   return login(t, user.email, user.password);
 }
+
+/** Credits `user` through the admin API (`POST /api/users/:id/credits`), as an admin would. */
+export async function grantCredits(
+  t: TestApp,
+  admin: TestUser,
+  user: { id: string },
+  amount: string,
+  reason = 'test grant',
+): Promise<void> {
+  const res = await t.request({
+    method: 'POST',
+    url: `/api/users/${user.id}/credits`,
+    headers: admin.auth,
+    payload: { amount, reason },
+  });
+  if (res.statusCode !== 201) throw new Error(`grant failed: ${res.statusCode} ${res.body}`);
+}

@@ -44,7 +44,9 @@ export function lmsrForRequest<T>(compute: () => T): T {
  *
  * Rules every caller follows:
  * - Lock first: `lock`/`lockIfExists` take the market's row lock before anything else in
- *   the transaction (lock order everywhere: market, then users through the ledger).
+ *   the transaction (lock order everywhere: market, then users through the ledger). The one
+ *   exception, a trade quoted at `readForTrade`, writes with `applyTradeStep`'s
+ *   `quotedAtVersion` as the first part of its one statement, which takes the lock itself.
  * - Judge "open" with the lock's clock: `assertOpen(market, market.lockedAt)`.
  * - Run LMSR maths for a request through `lmsrForRequest` (bad input is a 400, not a 500).
  *

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
+  AppError,
   ConflictError,
   ForbiddenError,
   InsufficientSharesError,
@@ -68,7 +69,8 @@ function isStatementRefusal(error: unknown): boolean {
  * Every request that moves money on a market: create (subsidy + initial buy), buy, sell and
  * delete (refund). Each is ONE transaction that locks the market row first, then the user's
  * (through the ledger), and writes trade, position, ledger, market counters and outbox event
- * together. MarketBook invalidates the market's cache entry after commit.
+ * together; a key-less buy is first tried as one guarded statement instead (`buy`), which
+ * writes the same rows or none. MarketBook invalidates the market's cache entry after commit.
  */
 @Injectable()
 export class TradingService {
@@ -168,13 +170,14 @@ export class TradingService {
   }
 
   /**
-   * The buy quoted at the market's committed state (read unlocked) and written by ONE
-   * autocommitted statement that applies only while the market is still at that state: the
-   * same trade count, active, and before closesAt by the database clock (its row lock and
-   * re-check are the UPDATE's own). Answers null when it wrote nothing: the market is unknown,
-   * not open, moved since the read, or the buyer lacks the funds (the statement fails on the
-   * balance CHECK). The locked path then decides, with its exact error where there is one.
-   * A refusal the committed state already shows (slippage, too small a buy) is thrown here.
+   * The buy quoted at the market's committed state and written by ONE autocommitted statement
+   * that applies only while the market row is still that version, active, and before
+   * closesAt by the database clock (its row lock and re-check are the UPDATE's own). The
+   * state is the one this process last wrote (`MarketTurns`), else a fresh unlocked read.
+   * Answers null when it wrote nothing: the market is unknown, not open, moved since the
+   * read, or the buyer lacks the funds (the statement fails on the balance CHECK). The locked
+   * path then decides, with its exact error where there is one. A refusal a fresh read
+   * already shows (slippage, too small a buy) is thrown here.
    */
   private buyAtCommittedState(userId: string, input: BuyDto): Promise<TradeResultResponse | null> {
     const id = input.marketId;
@@ -182,7 +185,14 @@ export class TradingService {
       this.transactions.autocommit(async (manager) => {
         const remembered = this.turns.lastWritten(id);
         if (remembered) {
-          const bought = await this.buyAtVersion(manager, userId, remembered, input);
+          // A remembered state may be stale: a refusal judged at it is not an answer, so
+          // the buy goes on to a fresh read instead.
+          const bought = await this.buyAtVersion(manager, userId, remembered, input).catch(
+            (error: unknown) => {
+              if (error instanceof AppError) return null;
+              throw error;
+            },
+          );
           if (bought) return bought;
         }
         const market = await this.markets.readForTrade(manager, id);
