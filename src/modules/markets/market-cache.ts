@@ -30,6 +30,21 @@ const keys = {
   version: (id: string) => `cache:market-version:${id}`,
 };
 
+/**
+ * Invalidation in one command: bump the version (kept a day), drop the entry. A script
+ * rather than MULTI/INCR/PEXPIRE/DEL/EXEC: one command to write and parse instead of five,
+ * on every trade (ioredis's transaction object was 4 % of a buy's CPU). Atomic either way.
+ */
+const INVALIDATE = `
+local version = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return version
+`;
+const VERSION_TTL_MS = 86_400_000;
+
+type Invalidate = (versionKey: string, entryKey: string, versionTtlMs: number) => Promise<number>;
+
 const DATE_FIELDS = ['closesAt', 'resolvedAt', 'settledAt', 'createdAt', 'updatedAt'] as const;
 
 function revive(json: Buffer): { version: number; value: CachedMarket | null } {
@@ -59,12 +74,20 @@ export class MarketCache {
     { entry: Buffer; parsed: { version: number; value: CachedMarket | null } }
   >({ max: PARSED_ENTRIES });
   private readonly requests: Counter<'cache' | 'result'>;
+  private readonly invalidateScript: Invalidate;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
+    // ioredis sends it as EVALSHA, and once as EVAL after a Redis restart forgot it.
+    if (!('marketCacheInvalidate' in redis)) {
+      redis.defineCommand('marketCacheInvalidate', { numberOfKeys: 2, lua: INVALIDATE });
+    }
+    const command = (redis as unknown as { marketCacheInvalidate: Invalidate })
+      .marketCacheInvalidate;
+    this.invalidateScript = command.bind(redis);
     this.requests = metrics.counter(
       'cache_requests_total',
       'Cache lookups by cache and result (hit, miss, error)',
@@ -126,12 +149,7 @@ export class MarketCache {
   /** Call after the transaction that changed the market has committed. */
   async invalidate(id: string): Promise<void> {
     try {
-      await this.redis
-        .multi()
-        .incr(keys.version(id))
-        .pexpire(keys.version(id), 86_400_000)
-        .del(keys.entry(id))
-        .exec();
+      await this.invalidateScript(keys.version(id), keys.entry(id), VERSION_TTL_MS);
     } catch (error) {
       // Entries expire after CACHE_TTL_MS, which bounds staleness while Redis is unreachable.
       this.logger.warn({ err: (error as Error).message, id }, 'market cache invalidation failed');
