@@ -21,6 +21,7 @@ import {
   multiSubsidyFor,
   quoteMultiBuy,
   quoteMultiSell,
+  buySharesBothWays,
   centsWithin,
   multiSellProceeds,
   sellProceedsInFloat,
@@ -459,5 +460,67 @@ describe('N-outcome LMSR input errors', () => {
     }
     expect(() => multiCost(multi([0, '-0.000001', 0], 100))).toThrow(LmsrInputError);
     expect(() => multiCost(multi([0, 0, 0], 0))).toThrow(LmsrInputError);
+  });
+});
+
+describe("a buy's shares settled in floating point before the check against C", () => {
+  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
+  /** q/b in [0, 800]: past e^709, where e^d overflows a double and the 50-digit path decides. */
+  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
+  const state = fc
+    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
+    .map(([ratios, b]) =>
+      multi(
+        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
+        b,
+      ),
+    );
+  const cents = fc.integer({ min: 1, max: 1_000_000_000 }).map((c) => new Dec(c).div(100));
+
+  it(
+    'decides the same millionth as the 50-digit path, extremes included',
+    () => {
+      fc.assert(
+        fc.property(state, fc.nat(), cents, (s, k, amount) => {
+          const i = k % s.q.length;
+          const { inFloat, exact } = buySharesBothWays(s, i, amount.toFixed(2));
+          expect(inFloat ?? exact).toBe(exact);
+        }),
+        { numRuns: 1500 },
+      );
+    },
+    SLOW,
+  );
+
+  it('settles typical buys in float: 500 seeded states (q/b ≤ 50), the same shares', () => {
+    let seed = 20_261_202;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let decidedInFloat = 0;
+    for (let t = 0; t < 500; t++) {
+      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
+      const n = 2 + Math.floor(random() * 19);
+      const q = Array.from({ length: n }, () =>
+        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
+      );
+      const amount = new Dec(Math.floor(1 + random() * 1e6)).div(100).toFixed(2);
+      const { inFloat, exact } = buySharesBothWays({ q, liquidity: b }, t % n, amount);
+      if (inFloat === null) continue;
+      decidedInFloat++;
+      expect(inFloat).toBe(exact);
+    }
+    // Not silently dead: the floats settle most typical buys (the rest: the 50-digit path).
+    expect(decidedInFloat).toBeGreaterThan(400);
+  });
+
+  it('leaves to the 50-digit path a price too small for a double (e^d past 1e308)', () => {
+    // Outcome 1 trails by 800 b: its price is about e^-800, below the smallest double.
+    const s = multi(['80000', '0'], '100');
+    const { inFloat, exact } = buySharesBothWays(s, 1, '5.00');
+    expect(inFloat).toBeNull();
+    expect(new Dec(exact).gt(79_000)).toBe(true); // b · (800 + ln(e^0.05 − 1)) ≈ 79,703
+    expect(quoteMultiBuy(s, 1, '5.00').shares).toBe(exact);
   });
 });

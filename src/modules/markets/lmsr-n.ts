@@ -3,8 +3,9 @@
  * outcomes"); `lmsr.ts` is this module at N = 2 with YES/NO names.
  *
  * Pure functions, exact decimal arithmetic with the project's `Dec` (decimal.js, 50
- * significant digits). One shortcut uses floats, and only to pick a cent the 50-digit
- * path would pick too: `multiSellProceeds` (see `sellProceedsInFloat`).
+ * significant digits). Two shortcuts use floats, and only to pick a digit the 50-digit
+ * path would pick too: the cent of `multiSellProceeds` (see `sellProceedsInFloat`) and the
+ * millionth of a buy's shares before they are checked against C (see `sharesInFloat`).
  *
  * Log-sum-exp form: with m = max_i q_i, each outcome has E_i = e^((q_i − m)/b) in (0, 1]
  * (the leader's is exactly 1) and S = Σ E_i in [1, N]. Then
@@ -113,31 +114,8 @@ export function quoteMultiBuy(
   const before = snap(normalise(state));
   const i = checkIndex(before.s, outcome);
   const paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
-  const { b } = before.s;
 
-  // Δ = b · ln(1 + (e^x − 1) / p_i), x = amount/b, 1/p_i = S/E_i. With d = (m − q_i)/b ≥ 0
-  // and E_i = e^−d: Δ = b · (d + ln(E_i + (e^x − 1) · S)); for x > 1 also factor out e^x:
-  // Δ = b · (d + x + ln(E_i · e^−x + (1 − e^−x) · S)). Logs of sums of positive terms with
-  // no huge power, however close p_i is to 0 or 1.
-  const d = gapOf(before.s, i);
-  const E = before.e[i];
-  const S = before.sum;
-  const x = paid.div(b);
-  let base = d.gt(0) ? d : ZERO;
-  let inner: Dec;
-  if (x.gt(1)) {
-    const F = exp(x.neg());
-    inner = (d.gt(0) ? E.times(F) : F).plus(ONE.minus(F).times(S));
-    base = base.plus(x);
-  } else {
-    // For tiny x, e^x − 1 keeps 50 + log10(x) significant digits: ≥ 40 for any b ≤ 1e8.
-    const A = exp(x).minus(1);
-    inner = (d.gt(0) ? E : ONE).plus(A.times(S));
-  }
-  const exact = b.times(base.plus(ln(inner)));
-
-  const scale = Dec.max(1, ...before.s.q, b, paid, exact);
-  let bought = exact.minus(scale.times(GUARD)).toDecimalPlaces(SHARE_PLACES, Dec.ROUND_DOWN);
+  let bought = sharesInFloat(before, i, paid) ?? exactSharesDown(before, i, paid);
   const costBefore = costOf(before);
   let after = snap(withDelta(before.s, i, bought));
   // The guard makes this hold already; the loop makes it hold by construction.
@@ -270,6 +248,92 @@ export function sellProceedsInFloat(
   const proceeds = b * (Math.log(sum) - Math.log(rest));
   if (!Number.isFinite(proceeds)) return null;
   return centsWithin(proceeds, 64 * EPSILON * (m + s + b * (n + 2) + Math.abs(proceeds)));
+}
+
+/**
+ * Δ for spending `paid` on outcome `i`, at 50 digits, less the guard, rounded down to 6
+ * places: the shares a buy gets before `quoteMultiBuy`'s check against C.
+ *
+ * Δ = b · ln(1 + (e^x − 1) / p_i), x = amount/b, 1/p_i = S/E_i. With d = (m − q_i)/b ≥ 0
+ * and E_i = e^−d: Δ = b · (d + ln(E_i + (e^x − 1) · S)); for x > 1 also factor out e^x:
+ * Δ = b · (d + x + ln(E_i · e^−x + (1 − e^−x) · S)). Logs of sums of positive terms with
+ * no huge power, however close p_i is to 0 or 1.
+ */
+function exactSharesDown(before: Snapshot, i: number, paid: Dec): Dec {
+  const { b } = before.s;
+  const d = gapOf(before.s, i);
+  const E = before.e[i];
+  const S = before.sum;
+  const x = paid.div(b);
+  let base = d.gt(0) ? d : ZERO;
+  let inner: Dec;
+  if (x.gt(1)) {
+    const F = exp(x.neg());
+    inner = (d.gt(0) ? E.times(F) : F).plus(ONE.minus(F).times(S));
+    base = base.plus(x);
+  } else {
+    // For tiny x, e^x − 1 keeps 50 + log10(x) significant digits: ≥ 40 for any b ≤ 1e8.
+    const A = exp(x).minus(1);
+    inner = (d.gt(0) ? E : ONE).plus(A.times(S));
+  }
+  const exact = b.times(base.plus(ln(inner)));
+  const scale = Dec.max(1, ...before.s.q, b, paid, exact);
+  return exact.minus(scale.times(GUARD)).toDecimalPlaces(SHARE_PLACES, Dec.ROUND_DOWN);
+}
+
+/**
+ * What `exactSharesDown` answers, from float64 maths, or null when the floats cannot decide
+ * the 6th decimal. Saves the buy's one 50-digit logarithm no other trade shares (about
+ * 100 µs): the shares are then checked against C at 50 digits as before.
+ *
+ * Δ = b · log1p((e^x − 1) · S · e^d), the same Δ with every term positive (no
+ * cancellation): each step's rounding error is a few ε relative to m = max q, the amount,
+ * b·N and Δ, as in `sellProceedsInFloat`, whose bound (and 8-fold margin) this reuses.
+ * When [float − slack, float + slack] lies strictly inside one millionth, the 50-digit
+ * value (less its 1e-40 guard) rounds down to that millionth too. lmsr-n.spec.ts compares
+ * the two.
+ */
+function sharesInFloat(before: Snapshot, i: number, paid: Dec): Dec | null {
+  const n = before.e.length;
+  const b = before.s.b.toNumber();
+  const m = before.s.m.toNumber();
+  const amount = paid.toNumber();
+  if (!(b <= FLOAT_RANGE && m <= FLOAT_RANGE && amount <= FLOAT_RANGE)) return null;
+  const q = before.s.q.map((value) => value.toNumber());
+  let sum = 0;
+  for (const qj of q) sum += Math.exp((qj - m) / b);
+  const y = Math.expm1(amount / b) * sum * Math.exp((m - q[i]) / b);
+  const shares = b * Math.log1p(y);
+  if (!Number.isFinite(shares) || !(y > 0)) return null;
+  const slack = 64 * EPSILON * (m + amount + b * (n + 2) + shares);
+  return millionthsWithin(shares, slack);
+}
+
+/**
+ * The shares a buy gets before the check against C, decided both ways: in float (null when
+ * the floats cannot decide) and at 50 digits. For lmsr-n.spec.ts, which compares them.
+ */
+export function buySharesBothWays(
+  state: MultiLmsrState,
+  outcome: number,
+  amount: string,
+): { inFloat: string | null; exact: string } {
+  const before = snap(normalise(state));
+  const i = checkIndex(before.s, outcome);
+  const paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
+  return {
+    inFloat: sharesInFloat(before, i, paid)?.toFixed(SHARE_PLACES) ?? null,
+    exact: exactSharesDown(before, i, paid).toFixed(SHARE_PLACES),
+  };
+}
+
+/** `value` rounded down to 6 places if all of [value − slack, value + slack] does that alike. */
+function millionthsWithin(value: number, slack: number): Dec | null {
+  const low = (value - slack) * 1e6;
+  const units = Math.floor(low);
+  if (units < 0 || units !== Math.floor((value + slack) * 1e6) || units === low) return null;
+  if (!Number.isSafeInteger(units)) return null;
+  return new Dec(units).div(1e6);
 }
 
 /**
