@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
-import { Dec } from '../../common/money/decimal';
+import { Dec, probabilityFixed } from '../../common/money/decimal';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -23,6 +23,9 @@ import {
   quoteMultiSell,
   buySharesBothWays,
   centsWithin,
+  fixedPricesInFloat,
+  probabilityWithin,
+  quoteMultiBuyInFloat,
   multiSellProceeds,
   sellProceedsInFloat,
   type MultiLmsrState,
@@ -522,5 +525,109 @@ describe("a buy's shares settled in floating point before the check against C", 
     expect(inFloat).toBeNull();
     expect(new Dec(exact).gt(79_000)).toBe(true); // b · (800 + ln(e^0.05 − 1)) ≈ 79,703
     expect(quoteMultiBuy(s, 1, '5.00').shares).toBe(exact);
+  });
+});
+
+describe('buy quotes and reported probabilities decided in floating point', () => {
+  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
+  /** q/b in [0, 800]: past e^-745, where doubles underflow and the 50-digit path decides. */
+  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
+  const state = fc
+    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
+    .map(([ratios, b]) =>
+      multi(
+        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
+        b,
+      ),
+    );
+  const cents = fc.integer({ min: 1, max: 1_000_000_000 }).map((c) => new Dec(c).div(100));
+
+  /** `quoteMultiBuy` as the API reports it. */
+  const reported = (s: MultiLmsrState, i: number, amount: string) => {
+    const quote = quoteMultiBuy(s, i, amount);
+    return {
+      amount: quote.amount,
+      shares: quote.shares,
+      averagePrice: quote.averagePrice,
+      probabilityBefore: probabilityFixed(quote.probabilityBefore),
+      probabilityAfter: probabilityFixed(quote.probabilityAfter),
+      probabilitiesAfter: multiPrices(quote.after).map((p) => probabilityFixed(p)),
+      after: quote.after.q.map((q) => q.toFixed(6)),
+    };
+  };
+
+  it(
+    'answers a buy exactly as the 50-digit quote reports it, or not at all',
+    () => {
+      let decided = 0;
+      fc.assert(
+        fc.property(state, fc.nat(), cents, (s, k, amount) => {
+          const i = k % s.q.length;
+          const text = amount.toFixed(2);
+          const fast = quoteMultiBuyInFloat(s, i, text);
+          if (fast === null) return;
+          decided++;
+          const { after, ...rest } = fast;
+          expect({ ...rest, after: after.q.map((q) => q.toFixed(6)) }).toEqual(
+            reported(s, i, text),
+          );
+        }),
+        { numRuns: 1500 },
+      );
+      // Not dead, though with q up to 8e8 a double often cannot place the 6th decimal.
+      expect(decided).toBeGreaterThan(20);
+    },
+    SLOW,
+  );
+
+  it(
+    'renders every probability as probabilityFixed renders the 50-digit price, or not at all',
+    () => {
+      fc.assert(
+        fc.property(state, (s) => {
+          const exact = multiPrices(s).map((p) => probabilityFixed(p));
+          expect(fixedPricesInFloat(s) ?? exact).toEqual(exact);
+        }),
+        { numRuns: 1500 },
+      );
+    },
+    SLOW,
+  );
+
+  it('settles typical buys wholly in float: 500 seeded states (q/b ≤ 50)', () => {
+    let seed = 20_261_203;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let decided = 0;
+    for (let t = 0; t < 500; t++) {
+      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
+      const n = 2 + Math.floor(random() * 19);
+      const q = Array.from({ length: n }, () =>
+        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
+      );
+      const amount = new Dec(Math.floor(1 + random() * 1e6)).div(100).toFixed(2);
+      const s = { q, liquidity: b };
+      const fast = quoteMultiBuyInFloat(s, t % n, amount);
+      if (fast === null) continue;
+      decided++;
+      expect(fast.shares).toBe(quoteMultiBuy(s, t % n, amount).shares);
+    }
+    expect(decided).toBeGreaterThan(400);
+  });
+
+  it('leaves to the 50-digit path what it must refuse or cannot place', () => {
+    const s = multi(['0', '0'], '100');
+    expect(quoteMultiBuyInFloat(s, 0, '0.00')).toBeNull(); // not a positive amount
+    expect(quoteMultiBuyInFloat(s, 0, '1.001')).toBeNull(); // more than 2 places
+    expect(quoteMultiBuyInFloat(s, 2, '1.00')).toBeNull(); // no such outcome
+    expect(quoteMultiBuyInFloat(multi(['80000', '0'], '100'), 1, '5.00')).toBeNull(); // e^800
+    // A price exactly on a half-millionth: the floats cannot tell which way it rounds.
+    expect(probabilityWithin(0.0000015, 1e-15)).toBeNull();
+    expect(probabilityWithin(0.5000005, 1e-15)).toBeNull();
+    expect(probabilityWithin(0.5000004, 1e-15)).toBe('0.500000');
+    expect(probabilityWithin(0.9999999, 1e-15)).toBe('0.999999');
+    expect(probabilityWithin(1e-300, 1e-15)).toBe('0.000001');
   });
 });

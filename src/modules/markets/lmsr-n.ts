@@ -3,9 +3,10 @@
  * outcomes"); `lmsr.ts` is this module at N = 2 with YES/NO names.
  *
  * Pure functions, exact decimal arithmetic with the project's `Dec` (decimal.js, 50
- * significant digits). Two shortcuts use floats, and only to pick a digit the 50-digit
- * path would pick too: the cent of `multiSellProceeds` (see `sellProceedsInFloat`) and the
- * millionth of a buy's shares before they are checked against C (see `sharesInFloat`).
+ * significant digits). Shortcuts in float64 decide a reported digit only when their error
+ * bound proves the 50-digit path picks the same one, and leave it to that path otherwise:
+ * the cent of `multiSellProceeds` (`sellProceedsInFloat`), a buy's whole quote as reported
+ * (`quoteMultiBuyInFloat`) and the reported probabilities of a state (`fixedPricesInFloat`).
  *
  * Log-sum-exp form: with m = max_i q_i, each outcome has E_i = e^((q_i − m)/b) in (0, 1]
  * (the leader's is exactly 1) and S = Σ E_i in [1, N]. Then
@@ -27,7 +28,7 @@
  * The operations are ordered so that at N = 2 every intermediate value is the one the
  * binary derivation produces, digit for digit (lmsr-n.spec.ts checks it).
  */
-import { CREDIT_PLACES, Dec, SHARE_PLACES } from '../../common/money/decimal';
+import { CREDIT_PLACES, Dec, PROBABILITY_PLACES, SHARE_PLACES } from '../../common/money/decimal';
 import { exp, ln } from './lmsr-memo';
 
 /**
@@ -115,7 +116,8 @@ export function quoteMultiBuy(
   const i = checkIndex(before.s, outcome);
   const paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
 
-  let bought = sharesInFloat(before, i, paid) ?? exactSharesDown(before, i, paid);
+  const inFloat = floatState(before.s.q, before.s.b);
+  let bought = (inFloat && sharesInFloat(inFloat, i, paid)) ?? exactSharesDown(before, i, paid);
   const costBefore = costOf(before);
   let after = snap(withDelta(before.s, i, bought));
   // The guard makes this hold already; the loop makes it hold by construction.
@@ -281,10 +283,30 @@ function exactSharesDown(before: Snapshot, i: number, paid: Dec): Dec {
   return exact.minus(scale.times(GUARD)).toDecimalPlaces(SHARE_PLACES, Dec.ROUND_DOWN);
 }
 
+/** A state in float64: q, b, m = max q, E_j = e^((q_j − m)/b) in (0, 1] and S = Σ E_j. */
+interface FloatState {
+  q: number[];
+  b: number;
+  m: number;
+  e: number[];
+  sum: number;
+}
+
+/** The state in float64, or null when it is one only the 50-digit path judges. */
+function floatState(q: readonly Dec[], liquidity: Dec): FloatState | null {
+  const n = q.length;
+  if (n < MIN_OUTCOMES || n > MAX_OUTCOMES) return null;
+  const b = liquidity.toNumber();
+  const qs = q.map((value) => value.toNumber());
+  const m = Math.max(...qs);
+  if (!(b > 0 && b <= FLOAT_RANGE && m <= FLOAT_RANGE) || !qs.every((qj) => qj >= 0)) return null;
+  const e = qs.map((qj) => Math.exp((qj - m) / b));
+  return { q: qs, b, m, e, sum: e.reduce((total, ej) => total + ej, 0) };
+}
+
 /**
  * What `exactSharesDown` answers, from float64 maths, or null when the floats cannot decide
- * the 6th decimal. Saves the buy's one 50-digit logarithm no other trade shares (about
- * 100 µs): the shares are then checked against C at 50 digits as before.
+ * the 6th decimal.
  *
  * Δ = b · log1p((e^x − 1) · S · e^d), the same Δ with every term positive (no
  * cancellation): each step's rounding error is a few ε relative to m = max q, the amount,
@@ -293,20 +315,126 @@ function exactSharesDown(before: Snapshot, i: number, paid: Dec): Dec {
  * value (less its 1e-40 guard) rounds down to that millionth too. lmsr-n.spec.ts compares
  * the two.
  */
-function sharesInFloat(before: Snapshot, i: number, paid: Dec): Dec | null {
-  const n = before.e.length;
-  const b = before.s.b.toNumber();
-  const m = before.s.m.toNumber();
+function sharesInFloat(x: FloatState, i: number, paid: Dec): Dec | null {
+  return sharesAndBoundInFloat(x, i, paid)?.shares ?? null;
+}
+
+/** `sharesInFloat`, with a lower bound of the exact Δ (the float less its slack). */
+function sharesAndBoundInFloat(
+  x: FloatState,
+  i: number,
+  paid: Dec,
+): { shares: Dec; exactAtLeast: number } | null {
   const amount = paid.toNumber();
-  if (!(b <= FLOAT_RANGE && m <= FLOAT_RANGE && amount <= FLOAT_RANGE)) return null;
-  const q = before.s.q.map((value) => value.toNumber());
-  let sum = 0;
-  for (const qj of q) sum += Math.exp((qj - m) / b);
-  const y = Math.expm1(amount / b) * sum * Math.exp((m - q[i]) / b);
-  const shares = b * Math.log1p(y);
-  if (!Number.isFinite(shares) || !(y > 0)) return null;
-  const slack = 64 * EPSILON * (m + amount + b * (n + 2) + shares);
-  return millionthsWithin(shares, slack);
+  if (!(amount <= FLOAT_RANGE)) return null;
+  const y = Math.expm1(amount / x.b) * x.sum * Math.exp((x.m - x.q[i]) / x.b);
+  const delta = x.b * Math.log1p(y);
+  if (!Number.isFinite(delta) || !(y > 0)) return null;
+  const slack = 64 * EPSILON * (x.m + amount + x.b * (x.q.length + 2) + delta);
+  const shares = millionthsWithin(delta, slack);
+  return shares && { shares, exactAtLeast: delta - slack };
+}
+
+/**
+ * Outcome j's probability as `probabilityFixed` renders it (clamped to [0.000001, 0.999999],
+ * 6 places half-even), from the float state, or null when the floats cannot decide it.
+ *
+ * p_j = E_j / S. The exponent (q_j − m)/b is off by at most ~5ε·m/b (q, m and b each carry
+ * a rounding of ε), so E_j and S are within ~(5m/b + N + 1)ε relative, and p_j ≤ 1 within
+ * ~(10m/b + N + 3)ε absolute; `slack` is 6 times that or more.
+ */
+function fixedPriceIn(x: FloatState, j: number): string | null {
+  const slack = 64 * EPSILON * (x.m / x.b + x.q.length + 2);
+  return probabilityWithin(x.e[j] / x.sum, slack);
+}
+
+/** Every outcome's `fixedPriceIn`, or null when one is undecided. */
+function fixedPricesIn(x: FloatState): string[] | null {
+  const fixed: string[] = [];
+  for (let j = 0; j < x.q.length; j++) {
+    const price = fixedPriceIn(x, j);
+    if (price === null) return null;
+    fixed.push(price);
+  }
+  return fixed;
+}
+
+/**
+ * Every outcome's probability as `probabilityFixed` renders `multiPrices(state)`, decided in
+ * float64; null when the floats cannot decide one (or the state is one to refuse).
+ */
+export function fixedPricesInFloat(state: MultiLmsrState): string[] | null {
+  const x = floatState(state.q, state.liquidity);
+  return x && fixedPricesIn(x);
+}
+
+/** A buy's quote with its probabilities as the API reports them (`probabilityFixed`). */
+export interface FixedBuyQuote {
+  amount: string;
+  shares: string;
+  averagePrice: string;
+  /** The bought outcome's probability before the trade, 6 places. */
+  probabilityBefore: string;
+  /** The bought outcome's probability after the trade, 6 places. */
+  probabilityAfter: string;
+  /** Every outcome's probability after the trade, 6 places, in outcome order. */
+  probabilitiesAfter: string[];
+  /** The state with the shares added to the bought outcome. */
+  after: MultiLmsrState;
+}
+
+/**
+ * What `quoteMultiBuy` answers, with its probabilities rendered by `probabilityFixed`,
+ * decided wholly in float64: null when any part is undecided or the input is one the
+ * 50-digit path must refuse (which then answers, or refuses, as always).
+ *
+ * The shares as `sharesInFloat`; the 50-digit check C(after) − C(before) ≤ amount is
+ * known to pass when a lower bound of its margin is far above its rounding; each
+ * probability as `fixedPriceIn`. A buy on a state the
+ * 50-digit memo has not seen then needs no 50-digit exponential or logarithm at all (about
+ * 500 µs less on a binary market). lmsr-n.spec.ts compares it with `quoteMultiBuy`.
+ */
+export function quoteMultiBuyInFloat(
+  state: MultiLmsrState,
+  outcome: number,
+  amount: string,
+): FixedBuyQuote | null {
+  if (!Number.isInteger(outcome) || outcome < 0 || outcome >= state.q.length) return null;
+  let paid: Dec;
+  try {
+    paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
+  } catch {
+    return null;
+  }
+  const before = floatState(state.q, state.liquidity);
+  const found = before && sharesAndBoundInFloat(before, outcome, paid);
+  if (!before || !found?.shares.gt(0)) return null;
+  const bought = found.shares;
+  const q = state.q.map((qj, j) => (j === outcome ? new Dec(qj).plus(bought) : new Dec(qj)));
+  const liquidity = new Dec(state.liquidity);
+  const after = floatState(q, liquidity);
+  if (!after) return null;
+
+  // quoteMultiBuy's check, C(after) − C(before) ≤ amount at 50 digits, passes by a margin:
+  // C rises along the bought outcome at rate p_i, so the margin is at least (Δ − bought) ·
+  // p_i(after), which must dwarf the 50-digit error of C (~1e-48 of m + b·N) to be sure.
+  const priceAfterAtLeast =
+    after.e[outcome] / after.sum - 64 * EPSILON * (after.m / after.b + q.length + 2);
+  const margin = (found.exactAtLeast - bought.toNumber()) * priceAfterAtLeast;
+  if (!(margin > 1e-30 * (1 + after.m + after.b * q.length + paid.toNumber()))) return null;
+
+  const probabilityBefore = fixedPriceIn(before, outcome);
+  const probabilitiesAfter = fixedPricesIn(after);
+  if (probabilityBefore === null || probabilitiesAfter === null) return null;
+  return {
+    amount: paid.toFixed(CREDIT_PLACES),
+    shares: bought.toFixed(SHARE_PLACES),
+    averagePrice: paid.div(bought).toFixed(SHARE_PLACES, Dec.ROUND_HALF_EVEN),
+    probabilityBefore,
+    probabilityAfter: probabilitiesAfter[outcome],
+    probabilitiesAfter,
+    after: { q, liquidity },
+  };
 }
 
 /**
@@ -321,8 +449,9 @@ export function buySharesBothWays(
   const before = snap(normalise(state));
   const i = checkIndex(before.s, outcome);
   const paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
+  const x = floatState(before.s.q, before.s.b);
   return {
-    inFloat: sharesInFloat(before, i, paid)?.toFixed(SHARE_PLACES) ?? null,
+    inFloat: (x && sharesInFloat(x, i, paid))?.toFixed(SHARE_PLACES) ?? null,
     exact: exactSharesDown(before, i, paid).toFixed(SHARE_PLACES),
   };
 }
@@ -348,6 +477,21 @@ export function centsWithin(value: number, slack: number): string | null {
   const cents = Math.floor(low);
   if (cents < 0 || cents !== Math.floor(high) || cents === low) return null;
   return `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+}
+
+/**
+ * What `probabilityFixed` renders for an exact probability somewhere in [value − slack,
+ * value + slack]: clamped to [0.000001, 0.999999], 6 places half-even; null when the
+ * interval touches a rounding boundary (a half-millionth), so the exact value could round
+ * either way.
+ */
+export function probabilityWithin(value: number, slack: number): string | null {
+  const scale = 10 ** PROBABILITY_PLACES;
+  const units = (p: number) => Math.min(Math.max(p * scale, 1), scale - 1) + 0.5;
+  const low = units(value - slack);
+  const rounded = Math.floor(low);
+  if (rounded !== Math.floor(units(value + slack)) || rounded === low) return null;
+  return `0.${String(rounded).padStart(PROBABILITY_PLACES, '0')}`;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,13 +9,15 @@ import { randomInt } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { ValidationFailedError } from '../../common/errors/app-error';
 import { Dec, probabilityFixed } from '../../common/money/decimal';
-import { lmsrState, quoteBuy, quoteSell, storedProbability, subsidyFor } from './lmsr';
+import { lmsrState, quoteBuy, quoteSell, subsidyFor } from './lmsr';
 import {
+  fixedPricesInFloat,
   multiPrices,
   multiSellProceeds,
   MultiLmsrState,
   multiSubsidyFor,
   quoteMultiBuy,
+  quoteMultiBuyInFloat,
   quoteMultiSell,
 } from './lmsr-n';
 import type { MarketRow } from './market.types';
@@ -67,35 +69,29 @@ export function multiState(market: Pick<MarketRow, 'outcomeQ' | 'liquidity'>): M
   return { q: market.outcomeQ.map((q) => new Dec(q)), liquidity: new Dec(market.liquidity) };
 }
 
-/** Every outcome's price at full precision, in outcome order. */
-export function outcomePrices(market: Priced): readonly Dec[] {
-  return pricedState(market).prices;
-}
-
 /** Every outcome's probability as the API reports it: 6-place strings, in outcome order. */
 export function outcomeProbabilitiesFixed(market: Priced): string[] {
-  return [...pricedState(market).fixed];
+  return [...fixedPrices(market)];
 }
 
 /**
- * Prices by state (b and every q, as stored), remembered: a list page or search result
- * shows every outcome's probability of every market on it, each a 50-digit division (and
- * its exponentials) per outcome, and the same states come back page after page until a
- * trade changes one. Pure functions of the state, so the answers are the same digits.
+ * Reported probabilities by state (b and every q, as stored), remembered: a list page or
+ * search result shows every outcome's probability of every market on it, and the same
+ * states come back page after page until a trade changes one. Each is decided in float64
+ * when its error bound allows (`fixedPricesInFloat`), else from the 50-digit prices: the
+ * same digits either way.
  */
-const PRICED_STATES = new LRUCache<string, { prices: readonly Dec[]; fixed: readonly string[] }>({
-  max: 10_000,
-});
+const PRICED_STATES = new LRUCache<string, readonly string[]>({ max: 10_000 });
 
-function pricedState(market: Priced) {
+function fixedPrices(market: Priced): readonly string[] {
   const key = `${market.liquidity}|${market.outcomeQ.join(',')}`;
-  let priced = PRICED_STATES.get(key);
-  if (priced === undefined) {
-    const prices = multiPrices(multiState(market));
-    priced = { prices, fixed: prices.map((price) => probabilityFixed(price)) };
-    PRICED_STATES.set(key, priced);
+  let fixed = PRICED_STATES.get(key);
+  if (fixed === undefined) {
+    const state = multiState(market);
+    fixed = fixedPricesInFloat(state) ?? multiPrices(state).map((price) => probabilityFixed(price));
+    PRICED_STATES.set(key, fixed);
   }
-  return priced;
+  return fixed;
 }
 
 export interface OutcomeView {
@@ -106,7 +102,7 @@ export interface OutcomeView {
 
 /** The outcomes as responses show them: each with its probability, 6 places. */
 export function outcomeViews(market: Priced & Pick<MarketRow, 'outcomeLabels'>): OutcomeView[] {
-  const { fixed } = pricedState(market);
+  const fixed = fixedPrices(market);
   return market.outcomeIds.map((id, i) => ({
     id,
     label: market.outcomeLabels[i],
@@ -120,12 +116,13 @@ export function outcomeViews(market: Priced & Pick<MarketRow, 'outcomeLabels'>):
  * "how sure is the market".
  */
 export function storedProbabilityOf(market: Priced): string {
-  if (isBinary(market)) {
-    return storedProbability(
-      lmsrState({ qYes: market.outcomeQ[0], qNo: market.outcomeQ[1], liquidity: market.liquidity }),
-    );
-  }
-  return probabilityFixed(Dec.max(...outcomePrices(market)));
+  return storedOf(market, fixedPrices(market));
+}
+
+/** `storedProbabilityOf` from the reported probabilities (rounding keeps their order). */
+function storedOf(market: Outcomes, fixed: readonly string[]): string {
+  if (isBinary(market)) return fixed[0];
+  return fixed.reduce((max, p) => (Number(p) > Number(max) ? p : max));
 }
 
 /** A trade's quote, the same shape for both kinds of market. */
@@ -133,10 +130,14 @@ export interface OutcomeQuote {
   amount: string;
   shares: string;
   averagePrice: string;
-  probabilityBefore: Dec;
-  probabilityAfter: Dec;
+  /** The traded outcome's probability before the trade, as reported (6 places). */
+  probabilityBefore: string;
+  /** The traded outcome's probability after the trade, as reported (6 places). */
+  probabilityAfter: string;
   /** Every outcome's q after the trade, 6 places. */
   outcomeQAfter: string[];
+  /** Every outcome's probability after the trade, as reported, in outcome order. */
+  probabilitiesAfter: string[];
   /** `markets.probability` after the trade. */
   storedProbabilityAfter: string;
 }
@@ -149,16 +150,29 @@ function binaryState(market: Priced) {
   });
 }
 
-/** Buying `amount` credits of outcome `outcome` (an id of the market; see `outcomeIndex`). */
+/**
+ * Buying `amount` credits of outcome `outcome` (an id of the market; see `outcomeIndex`):
+ * decided in float64 when that settles every reported digit (`quoteMultiBuyInFloat`, no
+ * 50-digit exponential), else by the 50-digit maths; the same quote either way.
+ */
 export function quoteOutcomeBuy(market: Priced, outcome: string, amount: string): OutcomeQuote {
   const index = outcomeIndex(market, outcome);
+  const fast = quoteMultiBuyInFloat(multiState(market), index, amount);
+  if (fast) {
+    return {
+      amount: fast.amount,
+      shares: fast.shares,
+      averagePrice: fast.averagePrice,
+      probabilityBefore: fast.probabilityBefore,
+      probabilityAfter: fast.probabilityAfter,
+      outcomeQAfter: fast.after.q.map((q) => q.toFixed(6)),
+      probabilitiesAfter: fast.probabilitiesAfter,
+      storedProbabilityAfter: storedOf(market, fast.probabilitiesAfter),
+    };
+  }
   if (isBinary(market)) {
     const quote = quoteBuy(binaryState(market), BINARY_OUTCOME_IDS[index], amount);
-    return {
-      ...quote,
-      outcomeQAfter: [quote.after.qYes.toFixed(6), quote.after.qNo.toFixed(6)],
-      storedProbabilityAfter: storedProbability(quote.after),
-    };
+    return binaryOutcomeQuote(market, quote.amount, quote);
   }
   const quote = quoteMultiBuy(multiState(market), index, amount);
   return multiOutcomeQuote(market, quote.amount, quote);
@@ -169,12 +183,7 @@ export function quoteOutcomeSell(market: Priced, outcome: string, shares: string
   const index = outcomeIndex(market, outcome);
   if (isBinary(market)) {
     const quote = quoteSell(binaryState(market), BINARY_OUTCOME_IDS[index], shares);
-    return {
-      ...quote,
-      amount: quote.proceeds,
-      outcomeQAfter: [quote.after.qYes.toFixed(6), quote.after.qNo.toFixed(6)],
-      storedProbabilityAfter: storedProbability(quote.after),
-    };
+    return binaryOutcomeQuote(market, quote.proceeds, quote);
   }
   const quote = quoteMultiSell(multiState(market), index, shares, outcome);
   return multiOutcomeQuote(market, quote.proceeds, quote);
@@ -188,6 +197,23 @@ export function outcomeSellValue(market: Priced, outcome: string, shares: string
   return multiSellProceeds(multiState(market), outcomeIndex(market, outcome), shares, outcome);
 }
 
+/** The 50-digit quote of a binary market (`lmsr.ts`) as an `OutcomeQuote`. */
+function binaryOutcomeQuote(
+  market: Priced,
+  amount: string,
+  quote: {
+    shares: string;
+    averagePrice: string;
+    probabilityBefore: Dec;
+    probabilityAfter: Dec;
+    after: { qYes: Dec; qNo: Dec };
+  },
+): OutcomeQuote {
+  const outcomeQAfter = [quote.after.qYes.toFixed(6), quote.after.qNo.toFixed(6)];
+  return fixedQuote(market, amount, quote, outcomeQAfter);
+}
+
+/** The 50-digit quote of an N-outcome market (`lmsr-n.ts`) as an `OutcomeQuote`. */
 function multiOutcomeQuote(
   market: Priced,
   amount: string,
@@ -199,15 +225,30 @@ function multiOutcomeQuote(
     after: MultiLmsrState;
   },
 ): OutcomeQuote {
-  const outcomeQAfter = quote.after.q.map((q) => q.toFixed(6));
+  return fixedQuote(
+    market,
+    amount,
+    quote,
+    quote.after.q.map((q) => q.toFixed(6)),
+  );
+}
+
+function fixedQuote(
+  market: Priced,
+  amount: string,
+  quote: { shares: string; averagePrice: string; probabilityBefore: Dec; probabilityAfter: Dec },
+  outcomeQAfter: string[],
+): OutcomeQuote {
+  const probabilitiesAfter = outcomeProbabilitiesFixed({ ...market, outcomeQ: outcomeQAfter });
   return {
     amount,
     shares: quote.shares,
     averagePrice: quote.averagePrice,
-    probabilityBefore: quote.probabilityBefore,
-    probabilityAfter: quote.probabilityAfter,
+    probabilityBefore: probabilityFixed(quote.probabilityBefore),
+    probabilityAfter: probabilityFixed(quote.probabilityAfter),
     outcomeQAfter,
-    storedProbabilityAfter: storedProbabilityOf({ ...market, outcomeQ: outcomeQAfter }),
+    probabilitiesAfter,
+    storedProbabilityAfter: storedOf(market, probabilitiesAfter),
   };
 }
 

@@ -8,7 +8,6 @@ import {
 } from '../../common/errors/app-error';
 import { Page, SerializedJson } from '../../common/http/envelope';
 import { Prefetch } from '../../common/http/prefetch';
-import { probability } from '../../common/money/decimal';
 import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
@@ -175,8 +174,8 @@ export class MarketsService {
           amount: buy.amount,
           shares: buy.shares,
           averagePrice: buy.averagePrice,
-          probabilityBefore: probability(buy.probabilityBefore),
-          probabilityAfter: probability(buy.probabilityAfter),
+          probabilityBefore: Number(buy.probabilityBefore),
+          probabilityAfter: Number(buy.probabilityAfter),
         };
       }
       const sell = quoteOutcomeSell(market, query.outcome, query.sellShares!);
@@ -185,8 +184,8 @@ export class MarketsService {
         shares: sell.shares,
         proceeds: sell.amount,
         averagePrice: sell.averagePrice,
-        probabilityBefore: probability(sell.probabilityBefore),
-        probabilityAfter: probability(sell.probabilityAfter),
+        probabilityBefore: Number(sell.probabilityBefore),
+        probabilityAfter: Number(sell.probabilityAfter),
       };
     });
   }

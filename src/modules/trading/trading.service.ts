@@ -8,7 +8,7 @@ import {
   NotFoundError,
   SlippageExceededError,
 } from '../../common/errors/app-error';
-import { credits, Dec, probabilityFixed, shares as toShares } from '../../common/money/decimal';
+import { credits, Dec, shares as toShares } from '../../common/money/decimal';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
 import { Idempotent } from '../../database/idempotency/idempotency-store';
@@ -25,7 +25,6 @@ import {
   isBinary,
   outcomesOf,
   OutcomeQuote,
-  outcomeProbabilitiesFixed,
   quoteOutcomeBuy,
   quoteOutcomeSell,
   subsidyForOutcomes,
@@ -330,7 +329,7 @@ export class TradingService {
     const quote = lmsrForRequest(() => quoteOutcomeBuy(market, outcome, credits(amount)));
     // The bound compares the 6-place value the API reports (a quote's probabilityAfter), not
     // the 50-digit price, so echoing a quote back is accepted while the price has not moved.
-    const reportedAfter = probabilityFixed(quote.probabilityAfter);
+    const reportedAfter = quote.probabilityAfter;
     if (maxProbability !== undefined && new Dec(reportedAfter).gt(maxProbability)) {
       throw new SlippageExceededError(
         `The ${outcome} probability after the trade would be ${reportedAfter}, above maxProbability ${maxProbability}.`,
@@ -385,14 +384,10 @@ export class TradingService {
     const probabilityAfter = trade.quote.storedProbabilityAfter;
     const outcomeQ = trade.quote.outcomeQAfter;
     const binary = isBinary(market);
-    const probabilities = outcomeProbabilitiesFixed({ ...market, outcomeQ });
+    const probabilities = trade.quote.probabilitiesAfter;
     // Binary trades report the YES price, as they always have; others the traded outcome's.
-    const probabilityBefore = binary
-      ? market.probability
-      : probabilityFixed(trade.quote.probabilityBefore);
-    const reportedAfter = binary
-      ? probabilityAfter
-      : probabilityFixed(trade.quote.probabilityAfter);
+    const probabilityBefore = binary ? market.probability : trade.quote.probabilityBefore;
+    const reportedAfter = binary ? probabilityAfter : trade.quote.probabilityAfter;
     const entry = {
       userId,
       kind: trade.side,
