@@ -52,7 +52,7 @@ describe('markets', () => {
       expect(await marketCacheCount(t, 'hit')).toBe(hits + 1);
     });
 
-    it('sends the rate-limit counter and the cache read of a hit in one Redis write', async () => {
+    it('reads the cache entry of a hit in the same Redis command as the rate-limit counter', async () => {
       const user = await registerUser(t);
       const market = await createMarket(t, user);
       expect((await get(`/api/markets/${market.id}`)).statusCode).toBe(200); // now cached
@@ -74,7 +74,13 @@ describe('markets', () => {
       }
       const reads = writes.filter((w) => w.includes(`cache:market:v1:${market.id}`));
       expect(reads).toHaveLength(1);
+      // One RESP command (`*<args>` then `$<length>`) in that write: the counter's script,
+      // whose keys are the counter's two, the entry and the version.
+      const commands = reads[0].match(/(?:^|\r\n)\*\d+\r\n\$/g) ?? [];
+      expect(commands).toHaveLength(1);
       expect(reads[0]).toMatch(/evalsha/i);
+      expect(reads[0]).toContain(`cache:market-version:${market.id}`);
+      expect(reads[0]).toContain(':hits');
     });
 
     it('never serves a stale market after an edit or a trade', async () => {

@@ -6,43 +6,48 @@ export interface Prefetch<T> {
   readonly result: Promise<T>;
 }
 
-/** Starts the read, or returns undefined to start none (e.g. for a malformed id). */
-type Start = (request: FastifyRequest) => Promise<unknown> | undefined;
+/** Values of the Redis keys a route registered, in order (null for a missing key). */
+export type PrefetchedValues = Array<Buffer | null>;
 
-const started = new WeakMap<object, Prefetch<unknown>>();
+/** The keys to read for a request, or undefined to read none (e.g. for a malformed id). */
+type KeysOf = (request: FastifyRequest) => string[] | undefined;
+
+const delivered = new WeakMap<object, Prefetch<PrefetchedValues>>();
 
 /**
- * Redis reads a route handler will need, started by the rate limiter next to its counter:
- * ioredis's auto-pipelining sends commands issued in one event-loop turn as one write, so
- * the counter and the read share one round trip instead of taking two in series (the guard
- * must answer before the handler runs). A route registers how to start its read; its
- * handler takes the read with `@Prefetched()` (undefined when none was started, e.g. a route
- * without a rate limit) and uses it in place of the one it would issue. The read is only an
- * earlier start of the same read: it is issued after the request arrived, belongs to that
- * request alone, and is dropped if the request is refused.
+ * Redis reads a route handler will need, made by the rate limiter in the same command as
+ * its counter (its script reads the keys, `RedisThrottlerStorage.incrementAndRead`): one
+ * Redis command per request instead of a counter and a read (the guard must answer before
+ * the handler runs, so two would also be two round trips unless pipelined). A route
+ * registers which keys it reads; its handler takes their values with `@Prefetched()`
+ * (undefined when none were read, e.g. a route without a rate limit) and uses them in place
+ * of the read it would issue. The read belongs to that request alone, and is dropped if the
+ * request is refused.
  */
 @Injectable()
 export class Prefetches {
-  private readonly starts = new WeakMap<object, Start>();
+  private readonly keys = new WeakMap<object, KeysOf>();
 
   /** `handler` is the controller's method (`SomeController.prototype.get`). */
-  register(handler: object, start: Start): void {
-    this.starts.set(handler, start);
+  register(handler: object, keysOf: KeysOf): void {
+    this.keys.set(handler, keysOf);
   }
 
-  start(context: ExecutionContext, request: FastifyRequest): void {
-    const start = this.starts.get(context.getHandler());
-    if (!start) return;
-    const result = start(request);
-    if (!result) return;
+  /** The keys the route of `context` reads for `request`, if it registered any. */
+  keysFor(context: ExecutionContext, request: FastifyRequest): string[] | undefined {
+    return this.keys.get(context.getHandler())?.(request);
+  }
+
+  /** Hands the values read for `request` to its handler (`@Prefetched()`). */
+  deliver(request: FastifyRequest, values: Promise<PrefetchedValues>): void {
     // A refused request never takes its read; its failure is the handler's to handle.
-    result.catch(() => undefined);
-    started.set(request, { result });
+    values.catch(() => undefined);
+    delivered.set(request, { result: values });
   }
 }
 
-/** The read the route's registered prefetch started for this request, if any. */
+/** The values the route's registered keys were read as for this request, if they were. */
 export const Prefetched = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Prefetch<unknown> | undefined =>
-    started.get(context.switchToHttp().getRequest<FastifyRequest>()),
+  (_data: unknown, context: ExecutionContext): Prefetch<PrefetchedValues> | undefined =>
+    delivered.get(context.switchToHttp().getRequest<FastifyRequest>()),
 );

@@ -1,20 +1,17 @@
-import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  InjectThrottlerOptions,
-  InjectThrottlerStorage,
-  ThrottlerException,
-  ThrottlerGuard,
-  ThrottlerModuleOptions,
-  ThrottlerStorage,
-} from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
+import { InjectThrottlerStorage, ThrottlerException, ThrottlerStorage } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { ServiceUnavailableError } from '../errors/app-error';
 import { Prefetches } from '../http/prefetch';
 import { routeMetadata } from '../http/route-metadata';
 import { clientAddress } from './client-address';
 import { RATE_LIMIT_CLASS, RateLimitClass } from './rate-limit.decorator';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
+
+/** The throttler's name in its Redis keys (`{rate:…:default}:hits`), as @nestjs/throttler named it. */
+const THROTTLER_NAME = 'default';
 
 interface AuthenticatedRequest extends FastifyRequest {
   user?: { id: string; apiKey?: { id: string } };
@@ -29,47 +26,37 @@ function trackerFor(routeClass: RateLimitClass, request: AuthenticatedRequest): 
   return `ip:${clientAddress(request)}`;
 }
 
-/** The library's guard, used for what it does per counted request: count, headers, 429. */
-class Counter extends ThrottlerGuard {
-  count(props: Parameters<ThrottlerGuard['handleRequest']>[0]): Promise<boolean> {
-    return this.handleRequest(props);
-  }
-
-  get throttler() {
-    return this.throttlers[0];
-  }
-}
-
 /**
  * One Redis-backed throttler, with the quota and the tracker chosen by route class.
  * If Redis cannot answer, `read` and `write` fail open (PostgreSQL still guards money and
  * availability matters more), `auth` fails closed with 503 (it is the brute-force target).
  *
- * `canActivate` is ours: the route class (read once per route) decides quota, window and key,
- * so the base guard's per-request reads of `@Throttle`/`@SkipThrottle` metadata, which no
- * route uses, are skipped; counting, headers and the 429 stay the library's `handleRequest`.
- * It wraps the library's guard rather than extending it so that a route without a limit
- * (health, class `none`) is let through with a plain `true`, no promise.
+ * What @nestjs/throttler's guard does per request (count, the X-RateLimit-* headers, 429
+ * with Retry-After) is done here in its terms (its storage interface, its exception, its
+ * headers), because the count is also a route's cache read: the storage's script reads the
+ * keys a route registered (`Prefetches`) in the same Redis command as the counter, one
+ * command per cached read instead of a counter and a read pipelined (which made ioredis
+ * build a pipeline per request). The route class (read once per route) decides quota,
+ * window and key; a route without a limit (health, class `none`) is let through with a
+ * plain `true`, no promise.
  */
 @Injectable()
-export class AppThrottlerGuard implements CanActivate, OnModuleInit {
+export class AppThrottlerGuard implements CanActivate {
   private readonly log = new Logger(AppThrottlerGuard.name);
   private readonly declaredClass: (context: ExecutionContext) => RateLimitClass | undefined;
-  private readonly counter: Counter;
+  private readonly storage: RedisThrottlerStorage;
 
   constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly config: AppConfig,
     private readonly prefetches: Prefetches,
   ) {
-    this.counter = new Counter(options, storage, reflector);
+    // ThrottlingModule provides this storage; a different one would not read with the count.
+    if (!(storage instanceof RedisThrottlerStorage))
+      throw new Error('rate limits need RedisThrottlerStorage');
+    this.storage = storage;
     this.declaredClass = routeMetadata(reflector, RATE_LIMIT_CLASS);
-  }
-
-  onModuleInit(): Promise<void> {
-    return this.counter.onModuleInit();
   }
 
   private routeClass(context: ExecutionContext, request: FastifyRequest): RateLimitClass {
@@ -93,18 +80,32 @@ export class AppThrottlerGuard implements CanActivate, OnModuleInit {
     const tracker = trackerFor(routeClass, request);
     const limit = this.config.rateLimit[routeClass === 'credentials' ? 'auth' : routeClass];
     const windowMs = this.config.rateLimit.windowMs;
-    // In the same event-loop turn as the counter below: one Redis write for both.
-    this.prefetches.start(context, request);
+    const reads = this.prefetches.keysFor(context, request);
+    const counted = this.storage.incrementAndRead(
+      `rate:${routeClass}:${tracker}`,
+      windowMs,
+      limit,
+      windowMs,
+      THROTTLER_NAME,
+      reads ?? [],
+    );
+    if (reads)
+      this.prefetches.deliver(
+        request,
+        counted.then((result) => result.values),
+      );
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     try {
-      return await this.counter.count({
-        context,
-        limit,
-        ttl: windowMs,
-        blockDuration: windowMs,
-        throttler: this.counter.throttler,
-        getTracker: () => tracker,
-        generateKey: () => `rate:${routeClass}:${tracker}`,
-      });
+      const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await counted;
+      if (isBlocked) {
+        void reply.header('retry-after', timeToBlockExpire);
+        throw new ThrottlerException();
+      }
+      void reply
+        .header('x-ratelimit-limit', limit)
+        .header('x-ratelimit-remaining', Math.max(0, limit - totalHits))
+        .header('x-ratelimit-reset', timeToExpire);
+      return true;
     } catch (error) {
       if (error instanceof ThrottlerException) throw error;
       if (routeClass === 'auth' || routeClass === 'credentials') {

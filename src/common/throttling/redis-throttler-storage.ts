@@ -4,7 +4,8 @@ import type Redis from 'ioredis';
 /**
  * Counts a hit and reports the block state, atomically. The script of
  * @nest-lab/throttler-storage-redis 1.2 (credited there to wyattjoh/rate-limit-redis), same
- * keys and results.
+ * keys and results; keys after the first two are read (MGET) and their values returned
+ * fifth, so a route's cache read rides in the same command as its counter.
  */
 const INCREMENT = `
 local hitKey = KEYS[1]
@@ -34,16 +35,24 @@ if isBlocked and timeToBlockExpire <= 0 then
   timeToExpire = ttl
   isBlocked = false
 end
-return { totalHits, timeToExpire, isBlocked and 1 or 0, timeToBlockExpire }
+local result = { totalHits, timeToExpire, isBlocked and 1 or 0, timeToBlockExpire }
+if #KEYS > 2 then result[5] = redis.call('MGET', unpack(KEYS, 3)) end
+return result
 `;
 
+/** numkeys, hit key, block key, the keys to read, then ttl, limit and block duration. */
 type Increment = (
-  hitKey: string,
-  blockKey: string,
-  ttl: number,
-  limit: number,
-  blockDuration: number,
-) => Promise<[number, number, number, number]>;
+  ...args: Array<string | number>
+) => Promise<[number, number, number, number, Array<Buffer | null>?]>;
+
+/** A counted hit, as ThrottlerStorage reports it, and the values of the keys read with it. */
+export interface CountedRead {
+  totalHits: number;
+  timeToExpire: number;
+  isBlocked: boolean;
+  timeToBlockExpire: number;
+  values: Array<Buffer | null>;
+}
 
 /**
  * The rate-limit store: one Lua script per hit, sent as EVALSHA (ioredis `defineCommand`,
@@ -56,25 +65,46 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   constructor(redis: Redis) {
     if (!('throttlerIncrement' in redis)) {
-      redis.defineCommand('throttlerIncrement', { numberOfKeys: 2, lua: INCREMENT });
+      redis.defineCommand('throttlerIncrement', { lua: INCREMENT });
     }
-    const command = (redis as unknown as { throttlerIncrement: Increment }).throttlerIncrement;
+    // The Buffer variant: values read come back as bytes (a cache entry is compared as
+    // bytes, see MarketCache); integers are numbers either way.
+    const command = (redis as unknown as { throttlerIncrementBuffer: Increment })
+      .throttlerIncrementBuffer;
     this.incrementScript = command.bind(redis);
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
-    const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = await this.incrementScript(
-      `{${key}:${name}}:hits`,
-      `{${key}:${name}}:blocked`,
-      ttl,
-      limit,
-      blockDuration,
-    );
+    const counted = await this.incrementAndRead(key, ttl, limit, blockDuration, name, []);
+    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = counted;
+    return { totalHits, timeToExpire, isBlocked, timeToBlockExpire };
+  }
+
+  /** `increment`, reading `reads` (keys, in order) in the same command. */
+  async incrementAndRead(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    name: string,
+    reads: readonly string[],
+  ): Promise<CountedRead> {
+    const [totalHits, timeToExpire, isBlocked, timeToBlockExpire, values] =
+      await this.incrementScript(
+        2 + reads.length,
+        `{${key}:${name}}:hits`,
+        `{${key}:${name}}:blocked`,
+        ...reads,
+        ttl,
+        limit,
+        blockDuration,
+      );
     return {
       totalHits,
       timeToExpire: Math.ceil(timeToExpire / 1000),
       isBlocked: isBlocked === 1,
       timeToBlockExpire: Math.ceil(timeToBlockExpire / 1000),
+      values: values ?? [],
     };
   }
 }

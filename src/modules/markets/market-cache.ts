@@ -13,8 +13,8 @@ export interface CachedMarket {
 }
 
 /**
- * What `MarketCache.read` returns: the entry and the market's cache version, as the bytes
- * Redis sent (no UTF-8 decoding of an entry that is unchanged since the last parse).
+ * The values of `MarketCache.keysOf(id)`: the entry and the market's cache version, as the
+ * bytes Redis sent (no UTF-8 decoding of an entry that is unchanged since the last parse).
  */
 export type CacheRead = Array<Buffer | null>;
 
@@ -96,14 +96,14 @@ export class MarketCache {
   }
 
   /**
-   * The Redis read `get` starts with: entry and version. Public so that a route can start
-   * it early, next to the rate limiter's counter (see Prefetches), and hand it to `get`.
+   * The keys `get` reads (entry, then version), for a route that has them read earlier, with
+   * the rate limiter's counter (see Prefetches), and hands their values to `get`.
    */
-  read(id: string): Promise<CacheRead> {
-    return this.redis.mgetBuffer(keys.entry(id), keys.version(id));
+  keysOf(id: string): string[] {
+    return [keys.entry(id), keys.version(id)];
   }
 
-  /** `prefetched`: `read(id)` started earlier for this request (one round trip saved). */
+  /** `prefetched`: the values of `keysOf(id)`, read earlier for this request. */
   async get(
     id: string,
     load: () => Promise<CachedMarket | null>,
@@ -111,7 +111,7 @@ export class MarketCache {
   ): Promise<CachedMarket | null> {
     let version: number;
     try {
-      const [entry, current] = await (prefetched ?? this.read(id));
+      const [entry, current] = await (prefetched ?? this.redis.mgetBuffer(...this.keysOf(id)));
       version = Number(current?.toString() ?? 0);
       if (entry) {
         const cached = this.parsed(id, entry);

@@ -82,9 +82,9 @@ export class MarketsService {
 
   // ---- reads -------------------------------------------------------------------------------
 
-  /** The cache read of `getById(id)`, to start early and pass to it (see Prefetches). */
-  prefetchById(id: string): Promise<CacheRead> {
-    return this.cache.read(id);
+  /** The Redis keys `getById(id)` reads, to read earlier and pass to it (see Prefetches). */
+  cacheKeysOf(id: string): string[] {
+    return this.cache.keysOf(id);
   }
 
   async getById(
