@@ -25,8 +25,8 @@ export const scenarios = [
     description:
       'Cache HIT. `GET /api/markets/:id` rotating over 1,000 markets whose entries are in Redis ' +
       '(warmed before the load; the bench API runs with `CACHE_TTL_MS=3600000`): the ' +
-      'rate-limit script (`EVALSHA`) and the `MGET` of entry and version sent together in ' +
-      'one write, the entry parsed (or its last parse reused when unchanged), the response, ' +
+      'rate-limit script (`EVALSHA`), which also reads the entry and version, one command, ' +
+      'the entry parsed (or its last parse reused when unchanged), the response, ' +
       'envelope — against ' +
       '`bench/reference/fastify-redis.ts`, a bare Fastify 5 server that `GET`s the same key ' +
       '(`bench:cache:market:v1:<id>`) and returns the cached JSON as it is. Every request of ' +
@@ -59,10 +59,9 @@ export const scenarios = [
         referenceLabel: 'Fastify + Redis GET',
         points,
         notes: [
-          'Ours makes one Redis round trip per request, as the reference does, with two ' +
-            'commands in it: the rate limiter starts the route’s cache read next to its ' +
-            'counter (`Prefetches`), and ioredis auto-pipelining sends the commands of every ' +
-            'request handled in one event-loop turn in one write.',
+          'Ours sends one Redis command per request, as the reference does: the rate ' +
+            'limiter’s script also reads the keys the route registered (`Prefetches`), the ' +
+            'cache entry and its version.',
         ],
       };
     },
