@@ -4,11 +4,11 @@ import type { Dec } from '../../common/money/decimal';
 /**
  * e^x and ln x at the full 50 digits, remembered by argument.
  *
- * Each costs decimal.js 100–150 µs at 50 digits, and one buy request needs about fifteen of
- * them (quote, the new prices, the position's value), most of them seen before: the state
- * after one trade is the state before the next, the response values the position at the
- * state the trade just made, and a trade on one outcome of an N-outcome market leaves the
- * other outcomes' exponentials as they were. Both are pure functions of their argument, so
+ * Each costs decimal.js 100–150 µs at 50 digits. A buy's quote and reported probabilities
+ * are mostly decided in float64 now (`quoteMultiBuyInFloat`, `fixedPricesInFloat`); sells
+ * and what the floats leave undecided still need them, most of them seen before: the state
+ * after one trade is the state before the next, and a trade on one outcome of an N-outcome
+ * market leaves the other outcomes' exponentials as they were. Both are pure functions of their argument, so
  * remembering them changes no digit; the key is the argument's exact decimal string.
  * `lru-cache` bounds the memory (4,096 entries of each, about 1 MB).
  */
