@@ -1,10 +1,5 @@
-import { ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-
-/** A read started for one request; an object, so Nest's pipes pass it on unsettled. */
-export interface Prefetch<T> {
-  readonly result: Promise<T>;
-}
 
 /** Values of the Redis keys a route registered, in order (null for a missing key). */
 export type PrefetchedValues = Array<Buffer | null>;
@@ -12,16 +7,18 @@ export type PrefetchedValues = Array<Buffer | null>;
 /** The keys to read for a request, or undefined to read none (e.g. for a malformed id). */
 type KeysOf = (request: FastifyRequest) => string[] | undefined;
 
-const delivered = new WeakMap<object, Prefetch<PrefetchedValues>>();
+const delivered = new WeakMap<object, Promise<PrefetchedValues>>();
 
 /**
  * Redis reads a route handler will need, made by the rate limiter in the same command as
  * its counter (its script reads the keys, `RedisThrottlerStorage.incrementAndRead`): one
  * Redis command per request instead of a counter and a read (the guard must answer before
  * the handler runs, so two would also be two round trips unless pipelined). A route
- * registers which keys it reads; its handler takes their values with `@Prefetched()`
+ * registers which keys it reads; its handler takes their values with `take(request)`
  * (undefined when none were read, e.g. a route without a rate limit) and uses them in place
- * of the read it would issue. The read belongs to that request alone, and is dropped if the
+ * of the read it would issue. A method rather than a parameter decorator: a custom
+ * parameter goes through the global ValidationPipe (promises and allocation per request on
+ * the hottest read route, for nothing to validate). The read belongs to that request alone, and is dropped if the
  * request is refused.
  */
 @Injectable()
@@ -38,16 +35,15 @@ export class Prefetches {
     return this.keys.get(context.getHandler())?.(request);
   }
 
-  /** Hands the values read for `request` to its handler (`@Prefetched()`). */
+  /** Hands the values read for `request` to its handler (`take`). */
   deliver(request: FastifyRequest, values: Promise<PrefetchedValues>): void {
     // A refused request never takes its read; its failure is the handler's to handle.
     values.catch(() => undefined);
-    delivered.set(request, { result: values });
+    delivered.set(request, values);
+  }
+
+  /** The values the route's registered keys were read as for `request`, if they were. */
+  take(request: FastifyRequest): Promise<PrefetchedValues> | undefined {
+    return delivered.get(request);
   }
 }
-
-/** The values the route's registered keys were read as for this request, if they were. */
-export const Prefetched = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Prefetch<PrefetchedValues> | undefined =>
-    delivered.get(context.switchToHttp().getRequest<FastifyRequest>()),
-);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Put, Query, Req } from '@nestjs/common';
 import {
   ApiExtension,
   ApiOperation,
@@ -7,7 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
-import { Prefetch, Prefetched, Prefetches } from '../../common/http/prefetch';
+import type { FastifyRequest } from 'fastify';
+import { Prefetches } from '../../common/http/prefetch';
 import { Page, SerializedJson } from '../../common/http/envelope';
 import { ApiEnvelope, ApiErrors } from '../../common/openapi/api-envelope.decorator';
 import { AuthenticatedUser, CurrentUser } from '../../common/auth/authenticated-user';
@@ -15,7 +16,6 @@ import { RequirePermissions } from '../../common/auth/require-permissions.decora
 import { MarketListQueryDto, QuoteQueryDto } from './dto/market-query.dto';
 import { PatchMarketDto, ReplaceMarketDto } from './dto/market-write.dto';
 import { MarketFieldsResponse, MarketResponse } from './dto/market.response';
-import { CacheRead } from './market-cache';
 import { OUTCOME_ID_PATTERN } from './market-outcomes';
 import { MarketsService, QuoteResponse } from './markets.service';
 
@@ -39,7 +39,7 @@ const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export class MarketsController {
   constructor(
     private readonly markets: MarketsService,
-    prefetches: Prefetches,
+    private readonly prefetches: Prefetches,
   ) {
     // GET /markets/:id has its cache entry read with the rate-limit counter: one Redis
     // command per cache hit instead of two.
@@ -71,9 +71,9 @@ export class MarketsController {
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND')
   get(
     @IdParam() id: string,
-    @Prefetched() prefetched?: Prefetch<CacheRead>,
+    @Req() request: FastifyRequest,
   ): Promise<SerializedJson<MarketResponse>> {
-    return this.markets.getById(id, prefetched);
+    return this.markets.getById(id, this.prefetches.take(request));
   }
 
   @Get(':id/quote')

@@ -7,7 +7,6 @@ import {
   ValidationFailedError,
 } from '../../common/errors/app-error';
 import { Page, SerializedJson } from '../../common/http/envelope';
-import { Prefetch } from '../../common/http/prefetch';
 import { decodeCursor, isCursorTimestamp, toCursorPage } from '../../common/pagination/cursor';
 import { AuthenticatedUser } from '../../common/auth/authenticated-user';
 import { roleHas } from '../../common/auth/permissions';
@@ -89,7 +88,7 @@ export class MarketsService {
 
   async getById(
     id: string,
-    prefetched?: Prefetch<CacheRead>,
+    prefetched?: Promise<CacheRead>,
   ): Promise<SerializedJson<MarketResponse>> {
     const cached = await this.cache.get(
       id,
@@ -99,7 +98,7 @@ export class MarketsService {
         const [creator] = await this.users.findIdentities([market.creatorId]);
         return { market, creator: creator ?? null };
       },
-      prefetched?.result,
+      prefetched,
     );
     if (!cached) throw new NotFoundError('Market', id);
     // An unchanged cache entry is the same object (MarketCache keeps its last parse), so its
