@@ -26,8 +26,24 @@ describe('markets', () => {
     it('rejects a malformed id with 400 before any SQL runs', async () => {
       const { result: res, queries } = await recordQueries(t, () => get('/api/markets/not-a-uuid'));
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      expect(res.json().error).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: 'id must be a UUID.',
+        details: { id: ['id must be a UUID'] },
+      });
       expect(queries).toEqual([]);
+    });
+
+    it('judges ids as every @IdParam route does (this route checks its id without pipes)', async () => {
+      // A UUID's shape with version 0, which ParseUUIDPipe refuses, and a nil UUID it takes.
+      const versionZero = '3f0b8f0e-4c1e-0d3b-9a59-2f7b0c1d9e21';
+      const nil = '00000000-0000-0000-0000-000000000000';
+      for (const id of [versionZero, nil, 'not-a-uuid']) {
+        const here = await get(`/api/markets/${id}`);
+        const viaPipe = await get(`/api/markets/${id}/quote?outcome=YES&amount=1`);
+        expect(here.statusCode).toBe(viaPipe.statusCode);
+        expect(here.json().error.code).toBe(viaPipe.json().error.code);
+      }
     });
 
     it('answers an unknown id with 404', async () => {
