@@ -18,8 +18,8 @@ const delivered = new WeakMap<object, Promise<PrefetchedValues>>();
  * (undefined when none were read, e.g. a route without a rate limit) and uses them in place
  * of the read it would issue. A method rather than a parameter decorator: a custom
  * parameter goes through the global ValidationPipe (promises and allocation per request on
- * the hottest read route, for nothing to validate). The read belongs to that request alone, and is dropped if the
- * request is refused.
+ * the hottest read route, for nothing to validate). The read belongs to that request
+ * alone, and is dropped if the request is refused.
  */
 @Injectable()
 export class Prefetches {

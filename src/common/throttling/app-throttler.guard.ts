@@ -10,7 +10,7 @@ import { clientAddress } from './client-address';
 import { RATE_LIMIT_CLASS, RateLimitClass } from './rate-limit.decorator';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
-/** The throttler's name in its Redis keys (`{rate:…:default}:hits`), as @nestjs/throttler named it. */
+/** The throttler's name in its Redis keys (`{rate:…:default}:hits`), as the library's. */
 const THROTTLER_NAME = 'default';
 
 interface AuthenticatedRequest extends FastifyRequest {

@@ -353,37 +353,78 @@ describe('N-outcome LMSR properties, N = 2…20', () => {
   );
 });
 
-describe("sell proceeds settled in floating point (positions' current value)", () => {
-  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
-  /** q/b in [0, 800]: past e^-745, where doubles underflow and the 50-digit path decides. */
-  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
-  const state = fc
-    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
-    .map(([ratios, b]) =>
-      multi(
-        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
-        b,
-      ),
-    );
+// ---------------------------------------------------------------------------------------
+// The float64 shortcuts: each is compared with the 50-digit path on random states with
+// extremes, and shown to settle most typical states.
+// ---------------------------------------------------------------------------------------
+/**
+ * 2–20 outcomes, b from 1 to 1e6, q/b in [0, 800]: past e^709 and e^-745, where doubles
+ * over- and underflow and the 50-digit path decides.
+ */
+const extremeState = fc
+  .tuple(
+    fc.array(
+      fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000)),
+      { minLength: 2, maxLength: MAX_OUTCOMES },
+    ),
+    fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100)),
+  )
+  .map(([ratios, b]) =>
+    multi(
+      ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
+      b,
+    ),
+  );
+/** Amounts from 0.01 to 1e7 credits. */
+const cents = fc.integer({ min: 1, max: 1_000_000_000 }).map((c) => new Dec(c).div(100));
 
+/**
+ * 500 typical states from `seed` (b from 10 to 1e5, 2–20 outcomes, q/b ≤ 50), each with
+ * an outcome `i` and the generator, for the test to draw the trade from.
+ */
+function* typicalStates(seed: number) {
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let t = 0; t < 500; t++) {
+    const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
+    const n = 2 + Math.floor(random() * 19);
+    const q = Array.from({ length: n }, () =>
+      new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
+    );
+    yield { s: { q, liquidity: b }, i: t % n, random };
+  }
+}
+
+/** A typical buy's amount, 0.01 to 10,000 credits. */
+const typicalAmount = (random: () => number) =>
+  new Dec(Math.floor(1 + random() * 1e6)).div(100).toFixed(2);
+
+describe("sell proceeds settled in floating point (positions' current value)", () => {
   it(
     'answers exactly what quoteMultiSell pays, extremes included',
     () => {
       fc.assert(
-        fc.property(state, fc.nat(), fc.double({ min: 0, max: 1.2, noNaN: true }), (s, k, f) => {
-          const i = k % s.q.length;
-          const shares = s.q[i].times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
-          if (!shares.gt(0)) return;
-          const text = shares.toFixed(6);
-          if (shares.gt(s.q[i])) {
-            expect(sellProceedsInFloat(s, i, text)).toBeNull();
-            expect(() => multiSellProceeds(s, i, text)).toThrow(LmsrInputError);
-            return;
-          }
-          const exact = quoteMultiSell(s, i, text).proceeds;
-          expect(sellProceedsInFloat(s, i, text) ?? exact).toBe(exact);
-          expect(multiSellProceeds(s, i, text)).toBe(exact);
-        }),
+        fc.property(
+          extremeState,
+          fc.nat(),
+          fc.double({ min: 0, max: 1.2, noNaN: true }),
+          (s, k, f) => {
+            const i = k % s.q.length;
+            const shares = s.q[i].times(f).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+            if (!shares.gt(0)) return;
+            const text = shares.toFixed(6);
+            if (shares.gt(s.q[i])) {
+              expect(sellProceedsInFloat(s, i, text)).toBeNull();
+              expect(() => multiSellProceeds(s, i, text)).toThrow(LmsrInputError);
+              return;
+            }
+            const exact = quoteMultiSell(s, i, text).proceeds;
+            expect(sellProceedsInFloat(s, i, text) ?? exact).toBe(exact);
+            expect(multiSellProceeds(s, i, text)).toBe(exact);
+          },
+        ),
         { numRuns: 1500 },
       );
     },
@@ -391,22 +432,10 @@ describe("sell proceeds settled in floating point (positions' current value)", (
   );
 
   it('settles typical positions in float: 500 seeded states (q/b ≤ 50), the same cents', () => {
-    let seed = 20_261_201;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
     let decidedInFloat = 0;
-    for (let t = 0; t < 500; t++) {
-      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
-      const n = 2 + Math.floor(random() * 19);
-      const q = Array.from({ length: n }, () =>
-        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
-      );
-      const i = t % n;
-      const shares = q[i].times(random()).toDecimalPlaces(6, Decimal.ROUND_DOWN);
+    for (const { s, i, random } of typicalStates(20_261_201)) {
+      const shares = s.q[i].times(random()).toDecimalPlaces(6, Decimal.ROUND_DOWN);
       if (!shares.gt(0)) continue;
-      const s = { q, liquidity: b };
       const fast = sellProceedsInFloat(s, i, shares.toFixed(6));
       if (fast === null) continue;
       decidedInFloat++;
@@ -467,24 +496,11 @@ describe('N-outcome LMSR input errors', () => {
 });
 
 describe("a buy's shares settled in floating point before the check against C", () => {
-  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
-  /** q/b in [0, 800]: past e^709, where e^d overflows a double and the 50-digit path decides. */
-  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
-  const state = fc
-    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
-    .map(([ratios, b]) =>
-      multi(
-        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
-        b,
-      ),
-    );
-  const cents = fc.integer({ min: 1, max: 1_000_000_000 }).map((c) => new Dec(c).div(100));
-
   it(
     'decides the same millionth as the 50-digit path, extremes included',
     () => {
       fc.assert(
-        fc.property(state, fc.nat(), cents, (s, k, amount) => {
+        fc.property(extremeState, fc.nat(), cents, (s, k, amount) => {
           const i = k % s.q.length;
           const { inFloat, exact } = buySharesBothWays(s, i, amount.toFixed(2));
           expect(inFloat ?? exact).toBe(exact);
@@ -496,20 +512,9 @@ describe("a buy's shares settled in floating point before the check against C", 
   );
 
   it('settles typical buys in float: 500 seeded states (q/b ≤ 50), the same shares', () => {
-    let seed = 20_261_202;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
     let decidedInFloat = 0;
-    for (let t = 0; t < 500; t++) {
-      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
-      const n = 2 + Math.floor(random() * 19);
-      const q = Array.from({ length: n }, () =>
-        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
-      );
-      const amount = new Dec(Math.floor(1 + random() * 1e6)).div(100).toFixed(2);
-      const { inFloat, exact } = buySharesBothWays({ q, liquidity: b }, t % n, amount);
+    for (const { s, i, random } of typicalStates(20_261_202)) {
+      const { inFloat, exact } = buySharesBothWays(s, i, typicalAmount(random));
       if (inFloat === null) continue;
       decidedInFloat++;
       expect(inFloat).toBe(exact);
@@ -529,19 +534,6 @@ describe("a buy's shares settled in floating point before the check against C", 
 });
 
 describe('buy quotes and reported probabilities decided in floating point', () => {
-  const liquidity = fc.integer({ min: 100, max: 100_000_000 }).map((c) => new Dec(c).div(100));
-  /** q/b in [0, 800]: past e^-745, where doubles underflow and the 50-digit path decides. */
-  const ratio = fc.integer({ min: 0, max: 800_000_000 }).map((m) => new Dec(m).div(1_000_000));
-  const state = fc
-    .tuple(fc.array(ratio, { minLength: 2, maxLength: MAX_OUTCOMES }), liquidity)
-    .map(([ratios, b]) =>
-      multi(
-        ratios.map((r) => r.times(b).toDecimalPlaces(6, Decimal.ROUND_DOWN)),
-        b,
-      ),
-    );
-  const cents = fc.integer({ min: 1, max: 1_000_000_000 }).map((c) => new Dec(c).div(100));
-
   /** `quoteMultiBuy` as the API reports it. */
   const reported = (s: MultiLmsrState, i: number, amount: string) => {
     const quote = quoteMultiBuy(s, i, amount);
@@ -561,7 +553,7 @@ describe('buy quotes and reported probabilities decided in floating point', () =
     () => {
       let decided = 0;
       fc.assert(
-        fc.property(state, fc.nat(), cents, (s, k, amount) => {
+        fc.property(extremeState, fc.nat(), cents, (s, k, amount) => {
           const i = k % s.q.length;
           const text = amount.toFixed(2);
           const fast = quoteMultiBuyInFloat(s, i, text);
@@ -584,7 +576,7 @@ describe('buy quotes and reported probabilities decided in floating point', () =
     'renders every probability as probabilityFixed renders the 50-digit price, or not at all',
     () => {
       fc.assert(
-        fc.property(state, (s) => {
+        fc.property(extremeState, (s) => {
           const exact = multiPrices(s).map((p) => probabilityFixed(p));
           expect(fixedPricesInFloat(s) ?? exact).toEqual(exact);
         }),
@@ -595,24 +587,13 @@ describe('buy quotes and reported probabilities decided in floating point', () =
   );
 
   it('settles typical buys wholly in float: 500 seeded states (q/b ≤ 50)', () => {
-    let seed = 20_261_203;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
     let decided = 0;
-    for (let t = 0; t < 500; t++) {
-      const b = new Dec(Math.floor(1_000 + random() * 1e7)).div(100);
-      const n = 2 + Math.floor(random() * 19);
-      const q = Array.from({ length: n }, () =>
-        new Dec(Math.floor(random() * 50e6)).div(1e6).times(b).toDecimalPlaces(6, 1),
-      );
-      const amount = new Dec(Math.floor(1 + random() * 1e6)).div(100).toFixed(2);
-      const s = { q, liquidity: b };
-      const fast = quoteMultiBuyInFloat(s, t % n, amount);
+    for (const { s, i, random } of typicalStates(20_261_203)) {
+      const amount = typicalAmount(random);
+      const fast = quoteMultiBuyInFloat(s, i, amount);
       if (fast === null) continue;
       decided++;
-      expect(fast.shares).toBe(quoteMultiBuy(s, t % n, amount).shares);
+      expect(fast.shares).toBe(quoteMultiBuy(s, i, amount).shares);
     }
     expect(decided).toBeGreaterThan(400);
   });

@@ -117,7 +117,8 @@ export function quoteMultiBuy(
   const paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
 
   const inFloat = floatState(before.s.q, before.s.b);
-  let bought = (inFloat && sharesInFloat(inFloat, i, paid)) ?? exactSharesDown(before, i, paid);
+  let bought =
+    (inFloat && sharesInFloat(inFloat, i, paid)?.shares) ?? exactSharesDown(before, i, paid);
   const costBefore = costOf(before);
   let after = snap(withDelta(before.s, i, bought));
   // The guard makes this hold already; the loop makes it hold by construction.
@@ -306,7 +307,7 @@ function floatState(q: readonly Dec[], liquidity: Dec): FloatState | null {
 
 /**
  * What `exactSharesDown` answers, from float64 maths, or null when the floats cannot decide
- * the 6th decimal.
+ * the 6th decimal; with it, a lower bound of the exact Δ (the float less its slack).
  *
  * Δ = b · log1p((e^x − 1) · S · e^d), the same Δ with every term positive (no
  * cancellation): each step's rounding error is a few ε relative to m = max q, the amount,
@@ -315,12 +316,7 @@ function floatState(q: readonly Dec[], liquidity: Dec): FloatState | null {
  * value (less its 1e-40 guard) rounds down to that millionth too. lmsr-n.spec.ts compares
  * the two.
  */
-function sharesInFloat(x: FloatState, i: number, paid: Dec): Dec | null {
-  return sharesAndBoundInFloat(x, i, paid)?.shares ?? null;
-}
-
-/** `sharesInFloat`, with a lower bound of the exact Δ (the float less its slack). */
-function sharesAndBoundInFloat(
+function sharesInFloat(
   x: FloatState,
   i: number,
   paid: Dec,
@@ -390,9 +386,9 @@ export interface FixedBuyQuote {
  *
  * The shares as `sharesInFloat`; the 50-digit check C(after) − C(before) ≤ amount is
  * known to pass when a lower bound of its margin is far above its rounding; each
- * probability as `fixedPriceIn`. A buy on a state the
- * 50-digit memo has not seen then needs no 50-digit exponential or logarithm at all (about
- * 500 µs less on a binary market). lmsr-n.spec.ts compares it with `quoteMultiBuy`.
+ * probability as `fixedPriceIn`. A buy on a state the 50-digit memo has not seen then
+ * needs no 50-digit exponential or logarithm at all (about 500 µs less on a binary
+ * market). lmsr-n.spec.ts compares it with `quoteMultiBuy`.
  */
 export function quoteMultiBuyInFloat(
   state: MultiLmsrState,
@@ -407,7 +403,7 @@ export function quoteMultiBuyInFloat(
     return null;
   }
   const before = floatState(state.q, state.liquidity);
-  const found = before && sharesAndBoundInFloat(before, outcome, paid);
+  const found = before && sharesInFloat(before, outcome, paid);
   if (!before || !found?.shares.gt(0)) return null;
   const bought = found.shares;
   const q = state.q.map((qj, j) => (j === outcome ? new Dec(qj).plus(bought) : new Dec(qj)));
@@ -451,7 +447,7 @@ export function buySharesBothWays(
   const paid = parseQuantity(amount, CREDIT_PLACES, 'amount');
   const x = floatState(before.s.q, before.s.b);
   return {
-    inFloat: (x && sharesInFloat(x, i, paid))?.toFixed(SHARE_PLACES) ?? null,
+    inFloat: (x && sharesInFloat(x, i, paid))?.shares.toFixed(SHARE_PLACES) ?? null,
     exact: exactSharesDown(before, i, paid).toFixed(SHARE_PLACES),
   };
 }

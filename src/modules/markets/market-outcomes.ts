@@ -165,17 +165,17 @@ export function quoteOutcomeBuy(market: Priced, outcome: string, amount: string)
       averagePrice: fast.averagePrice,
       probabilityBefore: fast.probabilityBefore,
       probabilityAfter: fast.probabilityAfter,
-      outcomeQAfter: fast.after.q.map((q) => q.toFixed(6)),
+      outcomeQAfter: multiQAfter(fast.after),
       probabilitiesAfter: fast.probabilitiesAfter,
       storedProbabilityAfter: storedOf(market, fast.probabilitiesAfter),
     };
   }
   if (isBinary(market)) {
     const quote = quoteBuy(binaryState(market), BINARY_OUTCOME_IDS[index], amount);
-    return binaryOutcomeQuote(market, quote.amount, quote);
+    return reportedQuote(market, quote.amount, quote, binaryQAfter(quote.after));
   }
   const quote = quoteMultiBuy(multiState(market), index, amount);
-  return multiOutcomeQuote(market, quote.amount, quote);
+  return reportedQuote(market, quote.amount, quote, multiQAfter(quote.after));
 }
 
 /** Selling `shares` shares of outcome `outcome`; `amount` is the proceeds. */
@@ -183,10 +183,10 @@ export function quoteOutcomeSell(market: Priced, outcome: string, shares: string
   const index = outcomeIndex(market, outcome);
   if (isBinary(market)) {
     const quote = quoteSell(binaryState(market), BINARY_OUTCOME_IDS[index], shares);
-    return binaryOutcomeQuote(market, quote.proceeds, quote);
+    return reportedQuote(market, quote.proceeds, quote, binaryQAfter(quote.after));
   }
   const quote = quoteMultiSell(multiState(market), index, shares, outcome);
-  return multiOutcomeQuote(market, quote.proceeds, quote);
+  return reportedQuote(market, quote.proceeds, quote, multiQAfter(quote.after));
 }
 
 /**
@@ -197,43 +197,18 @@ export function outcomeSellValue(market: Priced, outcome: string, shares: string
   return multiSellProceeds(multiState(market), outcomeIndex(market, outcome), shares, outcome);
 }
 
-/** The 50-digit quote of a binary market (`lmsr.ts`) as an `OutcomeQuote`. */
-function binaryOutcomeQuote(
-  market: Priced,
-  amount: string,
-  quote: {
-    shares: string;
-    averagePrice: string;
-    probabilityBefore: Dec;
-    probabilityAfter: Dec;
-    after: { qYes: Dec; qNo: Dec };
-  },
-): OutcomeQuote {
-  const outcomeQAfter = [quote.after.qYes.toFixed(6), quote.after.qNo.toFixed(6)];
-  return fixedQuote(market, amount, quote, outcomeQAfter);
+/** Every outcome's q after a 50-digit binary quote (`lmsr.ts`), 6 places. */
+function binaryQAfter(after: { qYes: Dec; qNo: Dec }): string[] {
+  return [after.qYes.toFixed(6), after.qNo.toFixed(6)];
 }
 
-/** The 50-digit quote of an N-outcome market (`lmsr-n.ts`) as an `OutcomeQuote`. */
-function multiOutcomeQuote(
-  market: Priced,
-  amount: string,
-  quote: {
-    shares: string;
-    averagePrice: string;
-    probabilityBefore: Dec;
-    probabilityAfter: Dec;
-    after: MultiLmsrState;
-  },
-): OutcomeQuote {
-  return fixedQuote(
-    market,
-    amount,
-    quote,
-    quote.after.q.map((q) => q.toFixed(6)),
-  );
+/** Every outcome's q after a 50-digit N-outcome quote (`lmsr-n.ts`), 6 places. */
+function multiQAfter(after: MultiLmsrState): string[] {
+  return after.q.map((q) => q.toFixed(6));
 }
 
-function fixedQuote(
+/** A 50-digit quote as an `OutcomeQuote`: its probabilities as the API reports them. */
+function reportedQuote(
   market: Priced,
   amount: string,
   quote: { shares: string; averagePrice: string; probabilityBefore: Dec; probabilityAfter: Dec },
