@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchApiEnv } from './lib/api-env';
 import { ChildRegistry, canPin, freePort, waitForHttp } from './lib/processes';
 import { cpus } from 'node:os';
 import { runLoad } from './load';
@@ -117,21 +118,17 @@ async function main(): Promise<void> {
       output: 'prefix',
       env: {
         ...process.env,
-        NODE_ENV: 'production',
-        APP_ROLE: 'api',
+        ...benchApiEnv({
+          databaseUrl:
+            process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench',
+          redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          redisPrefix: 'bench-profile',
+          // Set BENCH_JWT_SECRET to profile authenticated routes with tokens minted for it.
+          jwtSecret: process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex'),
+        }),
         PORT: String(port),
-        DATABASE_URL:
-          process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench',
-        REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-        REDIS_PREFIX: 'bench-profile',
-        LOG_LEVEL: 'warn',
         // No vector index to load (bench/run.ts says why).
         EMBEDDINGS_PROVIDER: 'none',
-        // Set BENCH_JWT_SECRET to profile authenticated routes with tokens minted for it.
-        JWT_SECRET: process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex'),
-        RATE_LIMIT_READ: '100000000',
-        RATE_LIMIT_WRITE: '100000000',
-        RATE_LIMIT_AUTH: '100000000',
       },
     },
   );

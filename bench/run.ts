@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { deleteRedisKeys } from './lib/fixtures';
 import { Pool } from 'pg';
 import { ensureDatabase } from '../src/database/ensure-database';
+import { benchApiEnv } from './lib/api-env';
 import { USAGE, UsageError, parseArgs } from './lib/args';
 import { SERVER_CPU, createContext } from './lib/context';
 import { prettierFormat } from './lib/format';
@@ -33,8 +34,6 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'bench';
 /** Known to scenarios (ctx.apiEnv) so they can mint access tokens as the API does. */
 const JWT_SECRET = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
-/** So high that the limiter does all its work (Redis INCR per request) but never blocks. */
-const UNLIMITED = '100000000';
 
 const children = new ChildRegistry();
 /** Set on Ctrl-C / SIGTERM: scenarios stop, docs are left as they were. */
@@ -60,22 +59,12 @@ function clearRedisPrefix(): Promise<number> {
 
 /** Environment of the API under test (also handed to scenarios that start another instance). */
 function apiEnv(): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    APP_ROLE: 'api',
-    DATABASE_URL,
-    REDIS_URL,
-    REDIS_PREFIX,
-    LOG_LEVEL: 'warn',
-    JWT_SECRET,
-    ADMIN_EMAIL: 'bench-admin@example.com',
-    ADMIN_PASSWORD: 'bench admin password',
-    // Entries outlive a run, so a cache HIT stays a hit; writes still invalidate.
-    CACHE_TTL_MS: '3600000',
-    RATE_LIMIT_READ: UNLIMITED,
-    RATE_LIMIT_WRITE: UNLIMITED,
-    RATE_LIMIT_AUTH: UNLIMITED,
-  };
+  return benchApiEnv({
+    databaseUrl: DATABASE_URL,
+    redisUrl: REDIS_URL,
+    redisPrefix: REDIS_PREFIX,
+    jwtSecret: JWT_SECRET,
+  });
 }
 
 async function startApi(pin: boolean): Promise<{ url: string; pid?: number }> {
