@@ -1,7 +1,7 @@
-import type { MarketResponse } from './support/api-types';
+import type { MarketResponse, QuoteResponse } from './support/api-types';
 import { count, sql } from './support/sql';
 import { TestApp } from './support/test-app';
-import { closeMarketNow, createMarket } from './factories/markets';
+import { buy, closeMarketNow, createMarket } from './factories/markets';
 import { registerUser } from './factories/users';
 import { expectError } from './support/errors';
 import {
@@ -21,9 +21,24 @@ describe('markets', () => {
   afterAll(() => t.close());
   const { get } = marketRoutes(() => t);
 
+  /** `cache_requests_total{cache="market",result="hit"}` from the app's /metrics. */
+  const marketCacheHits = async () => {
+    const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('cache_requests_total{') &&
+          l.includes('cache="market"') &&
+          l.includes('result="hit"'),
+      );
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+
   describe('GET /api/markets/:id/quote', () => {
     let market: MarketResponse;
-    const quote = (id: string, query: string) => get(`/api/markets/${id}/quote?${query}`);
+    const quote = (id: string, query: string) =>
+      get<QuoteResponse>(`/api/markets/${id}/quote?${query}`);
 
     beforeAll(async () => {
       market = await createMarket(t, await registerUser(t));
@@ -124,6 +139,26 @@ describe('markets', () => {
         probabilityAfter: 0.535168,
       });
       expect(await dbState(t)).toEqual(before);
+    });
+
+    it('prices on the market as last committed, though reads before a trade were cached', async () => {
+      const traded = await createMarket(t, await registerUser(t));
+      // Both reads fill and then hit the market's cache entry.
+      expect((await get(`/api/markets/${traded.id}`)).json().data.probability).toBe(0.5);
+      const hits = await marketCacheHits();
+      const first = await quote(traded.id, 'outcome=YES&amount=10');
+      expect(first.json().data.probabilityBefore).toBe(0.5);
+      expect(await marketCacheHits()).toBe(hits + 1);
+      const trader = await registerUser(t);
+      const bought = await buy(t, trader, { marketId: traded.id, outcome: 'YES', amount: '10' });
+      expect(bought.statusCode).toBe(201);
+      // The trade's commit invalidated the entry: the next quote starts where the trade ended,
+      // and prices the same buy as the one just made, on the moved market, dearer.
+      const after = await quote(traded.id, 'outcome=YES&amount=10');
+      expect(after.statusCode).toBe(200);
+      expect(after.json().data.probabilityBefore).toBe(bought.json().data.market.probability);
+      expect(after.json().data.probabilityBefore).toBe(0.547581);
+      expect(Number(after.json().data.shares)).toBeLessThan(Number(first.json().data.shares));
     });
   });
 

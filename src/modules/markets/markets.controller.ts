@@ -39,12 +39,14 @@ export class MarketsController {
     private readonly markets: MarketsService,
     private readonly prefetches: Prefetches,
   ) {
-    // GET /markets/:id has its cache entry read with the rate-limit counter: one Redis
-    // command per cache hit instead of two.
-    prefetches.register(MarketsController.prototype.get, (request) => {
+    // GET /markets/:id and its quote have the cache entry read with the rate-limit counter:
+    // one Redis command per cache hit instead of two.
+    const cacheKeysOf = (request: FastifyRequest) => {
       const { id } = request.params as { id: string };
       return isUuid(id) ? markets.cacheKeysOf(id) : undefined;
-    });
+    };
+    prefetches.register(MarketsController.prototype.get, cacheKeysOf);
+    prefetches.register(MarketsController.prototype.quote, cacheKeysOf);
   }
 
   @Get()
@@ -78,13 +80,19 @@ export class MarketsController {
   @ApiOperation({
     summary: 'Price a trade without making it',
     description:
-      '`?outcome=YES&amount=10` prices a buy; `?outcome=YES&sellShares=5` prices a sale. No side effects.',
+      '`?outcome=YES&amount=10` prices a buy; `?outcome=YES&sellShares=5` prices a sale. No side effects. ' +
+      'Priced on the market as last committed, read through the same cache as `GET /markets/{id}`; ' +
+      'the trade itself prices again under the market lock and honours the limits sent with it.',
   })
   @ApiExtension('x-exactly-one-of', ['amount', 'sellShares'])
   @ApiEnvelope(QuoteResponseDto)
   @ApiErrors('VALIDATION_FAILED', 'NOT_FOUND', 'MARKET_NOT_OPEN')
-  quote(@IdParam() id: string, @Query() query: QuoteQueryDto): Promise<QuoteResponse> {
-    return this.markets.quote(id, query);
+  quote(
+    @IdParam() id: string,
+    @Query() query: QuoteQueryDto,
+    @Req() request: FastifyRequest,
+  ): Promise<QuoteResponse> {
+    return this.markets.quote(id, query, this.prefetches.take(request));
   }
 
   @Put(':id')

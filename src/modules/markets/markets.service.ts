@@ -86,10 +86,11 @@ export class MarketsService {
     return this.cache.keysOf(id);
   }
 
-  async getById(
-    id: string,
-    prefetched?: Promise<CacheRead>,
-  ): Promise<SerializedJson<MarketResponse>> {
+  /**
+   * The market with its creator as last committed: the cache entry (invalidated after every
+   * committed change, see MarketCache), else the database. 404 if there is no such market.
+   */
+  private async committedMarket(id: string, prefetched?: Promise<CacheRead>) {
     const cached = await this.cache.get(
       id,
       async () => {
@@ -101,6 +102,14 @@ export class MarketsService {
       prefetched,
     );
     if (!cached) throw new NotFoundError('Market', id);
+    return cached;
+  }
+
+  async getById(
+    id: string,
+    prefetched?: Promise<CacheRead>,
+  ): Promise<SerializedJson<MarketResponse>> {
+    const cached = await this.committedMarket(id, prefetched);
     // An unchanged cache entry is the same object (MarketCache keeps its last parse), so its
     // response, prices included, is built and serialized once; only the status depends on
     // the time (an active market past closesAt reads as closed).
@@ -156,14 +165,21 @@ export class MarketsService {
     return new Page(page.items.map(respond), page.pagination);
   }
 
-  async quote(id: string, query: QuoteQueryDto): Promise<QuoteResponse> {
+  /**
+   * Prices a trade on the market as last committed, read like `getById` (a quote is advice:
+   * the trade itself prices under the market's lock and honours the limits it is sent with).
+   */
+  async quote(
+    id: string,
+    query: QuoteQueryDto,
+    prefetched?: Promise<CacheRead>,
+  ): Promise<QuoteResponse> {
     if ((query.amount === undefined) === (query.sellShares === undefined)) {
       throw new ValidationFailedError('Give exactly one of amount or sellShares.', {
         amount: ['exactly one of amount or sellShares is required'],
       });
     }
-    const market = await this.markets.findById(id);
-    if (!market) throw new NotFoundError('Market', id);
+    const { market } = await this.committedMarket(id, prefetched);
     this.book.assertOpen(market);
     return lmsrForRequest((): QuoteResponse => {
       if (query.amount !== undefined) {
