@@ -19,15 +19,14 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
-import { benchApiEnv } from './lib/api-env';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, benchApiEnv } from './lib/api-env';
 import { activeMarketIds, deleteRedisKeys } from './lib/fixtures';
 import { ChildRegistry, canPin, freePort, waitForHttp } from './lib/processes';
 import type { LoadResult } from './lib/types';
 
 const ROOT = resolve(__dirname, '..', '..');
-const DATABASE_URL =
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = BENCH_DATABASE_URL;
+const REDIS_URL = BENCH_REDIS_URL;
 const REDIS_PREFIX = 'bench-compare';
 const MARKETS = 1_000;
 

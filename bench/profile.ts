@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchApiEnv } from './lib/api-env';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, benchApiEnv } from './lib/api-env';
 import { ChildRegistry, canPin, freePort, waitForHttp } from './lib/processes';
 import { cpus } from 'node:os';
 import { runLoad } from './load';
@@ -119,9 +119,8 @@ async function main(): Promise<void> {
       env: {
         ...process.env,
         ...benchApiEnv({
-          databaseUrl:
-            process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench',
-          redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          databaseUrl: BENCH_DATABASE_URL,
+          redisUrl: BENCH_REDIS_URL,
           redisPrefix: 'bench-profile',
           // Set BENCH_JWT_SECRET to profile authenticated routes with tokens minted for it.
           jwtSecret: process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex'),

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { deleteRedisKeys } from './lib/fixtures';
 import { Pool } from 'pg';
 import { ensureDatabase } from '../src/database/ensure-database';
-import { benchApiEnv } from './lib/api-env';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, benchApiEnv } from './lib/api-env';
 import { USAGE, UsageError, parseArgs } from './lib/args';
 import { SERVER_CPU, createContext } from './lib/context';
 import { prettierFormat } from './lib/format';
@@ -28,9 +28,8 @@ import type { BenchOptions, MachineInfo, Scenario, ScenarioRecord } from './lib/
 
 const BENCH_DIST = __dirname;
 const ROOT = resolve(__dirname, '..', '..');
-const DATABASE_URL =
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = BENCH_DATABASE_URL;
+const REDIS_URL = BENCH_REDIS_URL;
 const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'bench';
 /** Known to scenarios (ctx.apiEnv) so they can mint access tokens as the API does. */
 const JWT_SECRET = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');

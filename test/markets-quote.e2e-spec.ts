@@ -1,5 +1,6 @@
 import type { MarketResponse, QuoteResponse } from './support/api-types';
 import { count, sql } from './support/sql';
+import { marketCacheCount } from './support/metrics';
 import { TestApp } from './support/test-app';
 import { buy, closeMarketNow, createMarket } from './factories/markets';
 import { registerUser } from './factories/users';
@@ -20,20 +21,6 @@ describe('markets', () => {
   });
   afterAll(() => t.close());
   const { get } = marketRoutes(() => t);
-
-  /** `cache_requests_total{cache="market",result="hit"}` from the app's /metrics. */
-  const marketCacheHits = async () => {
-    const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
-    const line = text
-      .split('\n')
-      .find(
-        (l) =>
-          l.startsWith('cache_requests_total{') &&
-          l.includes('cache="market"') &&
-          l.includes('result="hit"'),
-      );
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-  };
 
   describe('GET /api/markets/:id/quote', () => {
     let market: MarketResponse;
@@ -145,10 +132,10 @@ describe('markets', () => {
       const traded = await createMarket(t, await registerUser(t));
       // Both reads fill and then hit the market's cache entry.
       expect((await get(`/api/markets/${traded.id}`)).json().data.probability).toBe(0.5);
-      const hits = await marketCacheHits();
+      const hits = await marketCacheCount(t, 'hit');
       const first = await quote(traded.id, 'outcome=YES&amount=10');
       expect(first.json().data.probabilityBefore).toBe(0.5);
-      expect(await marketCacheHits()).toBe(hits + 1);
+      expect(await marketCacheCount(t, 'hit')).toBe(hits + 1);
       const trader = await registerUser(t);
       const bought = await buy(t, trader, { marketId: traded.id, outcome: 'YES', amount: '10' });
       expect(bought.statusCode).toBe(201);

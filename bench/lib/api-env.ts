@@ -1,3 +1,8 @@
+/** The bench database and Redis (`BENCH_DATABASE_URL`, `BENCH_REDIS_URL` override them). */
+export const BENCH_DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/market_bench';
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** So high that the limiter does all its work (its Redis script per request) but never blocks. */
 const UNLIMITED = '100000000';
 
