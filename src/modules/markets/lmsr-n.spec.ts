@@ -380,7 +380,9 @@ const cents = fc.integer({ min: 1, max: 1_000_000_000 }).map((c) => new Dec(c).d
 
 /**
  * 500 typical states from `seed` (b from 10 to 1e5, 2–20 outcomes, q/b ≤ 50), each with
- * an outcome `i` and the generator, for the test to draw the trade from.
+ * an outcome `i` and the generator, for the test to draw the trade from. The random floats
+ * only pick whole numbers of cents or millionths (`Math.floor`, exact below 2^53), which
+ * become decimals before any arithmetic.
  */
 function* typicalStates(seed: number) {
   const random = () => {

@@ -90,7 +90,10 @@ export class MarketsService {
    * The market with its creator as last committed: the cache entry (invalidated after every
    * committed change, see MarketCache), else the database. 404 if there is no such market.
    */
-  private async committedMarket(id: string, prefetched?: Promise<CacheRead>) {
+  private async committedMarket(
+    id: string,
+    prefetched?: Promise<CacheRead>,
+  ): Promise<CachedMarket> {
     const cached = await this.cache.get(
       id,
       async () => {
