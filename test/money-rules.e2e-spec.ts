@@ -2,7 +2,7 @@ import { buy, createMarket, inDays, sell } from './factories/markets';
 import { ADMIN_ENV, loginAdmin, registerUser, TestUser, userWithRole } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
 import { expectError } from './support/errors';
-import { RowLock } from './support/row-lock';
+import { MARKET_LOCK, RowLock } from './support/row-lock';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -72,11 +72,11 @@ describe('money rules (issue 13)', () => {
       let answers: Awaited<ReturnType<typeof order>>[];
       try {
         const before = Array.from({ length: 4 }, () => order(trader));
-        await lock.waitForWaiters(4);
+        await lock.waitForWaiters(4, { running: MARKET_LOCK });
         const resolution = resolve(creator, market.id, 'YES');
-        await lock.waitForWaiters(5);
+        await lock.waitForWaiters(5, { running: MARKET_LOCK });
         const after = Array.from({ length: 4 }, () => order(trader));
-        await lock.waitForWaiters(9);
+        await lock.waitForWaiters(9, { running: MARKET_LOCK });
         await lock.release();
         answers = await Promise.all([...before, ...after, resolution]);
       } finally {

@@ -2,6 +2,14 @@ import { Client } from 'pg';
 import { TestApp } from './test-app';
 import { databaseUrl } from './test-env';
 
+/** Text of the statement that locks a market row for a trade or resolution (`lockForUpdate`). */
+export const MARKET_LOCK = '"lockedAt"';
+/**
+ * Text of a trade's one write statement (position, trade, balance, ledger, market, event). It
+ * opens with the market's CTE: pg_stat_activity keeps only a statement's first kilobyte.
+ */
+export const TRADE_STATEMENT = 'WITH market AS';
+
 /**
  * A transaction of the test's own holding `FOR UPDATE` on one row, so a test can line requests
  * up behind it and release them together: ordering by lock queue, not by sleeping.
@@ -27,32 +35,40 @@ export class RowLock {
   }
 
   /**
-   * The app's backends queued behind this lock right now. Only the first waiter is blocked by
-   * the holder itself; the rest wait on the tuple lock of the one ahead, hence the recursion.
+   * The app's backends queued behind this lock right now; with `running`, only those whose
+   * current statement contains that text. Only the first waiter is blocked by the holder
+   * itself; the rest wait on the tuple lock of the one ahead, hence the recursion.
    */
-  async waiterPids(): Promise<number[]> {
+  async waiterPids(running?: string): Promise<number[]> {
     const { rows } = await this.watcher.query<{ pid: number }>(
-      `WITH RECURSIVE queued(pid) AS (
-         SELECT $1::int
+      `WITH RECURSIVE queued(pid, query) AS (
+         SELECT $1::int, ''::text
          UNION
-         SELECT a.pid FROM pg_stat_activity a JOIN queued q ON q.pid = ANY(pg_blocking_pids(a.pid))
+         SELECT a.pid, a.query FROM pg_stat_activity a JOIN queued q ON q.pid = ANY(pg_blocking_pids(a.pid))
          WHERE a.datname = current_database() AND a.application_name LIKE 'market-api%'
        )
-       SELECT pid FROM queued WHERE pid <> $1`,
-      [this.pid],
+       SELECT pid FROM queued WHERE pid <> $1 AND strpos(query, $2) > 0`,
+      [this.pid, running ?? ''],
     );
     return rows.map((row) => row.pid);
   }
 
-  async waiters(): Promise<number> {
-    return (await this.waiterPids()).length;
+  async waiters(running?: string): Promise<number> {
+    return (await this.waiterPids(running)).length;
   }
 
-  /** Resolves once at least `n` of the app's backends wait on this lock. */
-  async waitForWaiters(n: number, timeoutMs = 10_000): Promise<void> {
+  /**
+   * Resolves once at least `n` of the app's backends wait on this lock (with `running`, `n`
+   * running a statement that contains that text: anything else of the app's that touches the
+   * row, such as an insert referencing it, queues here too).
+   */
+  async waitForWaiters(
+    n: number,
+    { running, timeoutMs = 10_000 }: { running?: string; timeoutMs?: number } = {},
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const waiting = await this.waiters();
+      const waiting = await this.waiters(running);
       if (waiting >= n) return;
       if (Date.now() > deadline) throw new Error(`${waiting} of ${n} backends wait on the lock`);
       await new Promise((done) => setTimeout(done, 20));
