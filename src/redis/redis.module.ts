@@ -7,13 +7,15 @@ export const REDIS = Symbol('REDIS');
 
 /**
  * A Redis client that fails fast: no offline queue and a per-command timeout, so a Redis
- * outage becomes an error the caller can degrade on instead of a hung request. Commands
- * issued in the same event-loop turn (the rate-limit counters and cache reads of all the
- * requests parsed in it) go out as one pipeline, one socket write instead of one each.
+ * outage becomes an error the caller can degrade on instead of a hung request.
+ *
+ * No auto-pipelining: a request makes one command (its cache read rides in the rate-limit
+ * script), and ioredis's batching (a pipeline and five promises per command) cost more CPU
+ * per cached read than the socket writes it saved, at 10 and 50 connections alike
+ * (docs/bench-data/appendix.md, seventh pass).
  */
 export function createRedisClient(config: AppConfig, name: string): Redis {
   const client = new Redis(config.redis.url, {
-    enableAutoPipelining: true,
     keyPrefix: `${config.redis.prefix}:`,
     connectionName: `market-api:${name}`,
     enableOfflineQueue: false,
