@@ -1,12 +1,11 @@
-import { Client } from 'pg';
 import { api } from './support/api';
 import type { MarketResponse, PositionResponse, TradeResponse } from './support/api-types';
 import { buy, closeMarketNow, createMarket, sell } from './factories/markets';
 import { ADMIN_ENV, grantCredits, loginAdmin, registerUser, TestUser } from './factories/users';
 import { moneySnapshot, moneyViolations } from './support/invariants';
+import { MARKET_LOCK, RowLock } from './support/row-lock';
 import { sql } from './support/sql';
 import { createTestApp, TestApp } from './support/test-app';
-import { databaseUrl } from './support/test-env';
 import { expectError } from './support/errors';
 
 describe('trading', () => {
@@ -318,19 +317,19 @@ describe('trading', () => {
 
     it('answers 409 while the first request with the key is still in flight', async () => {
       const fresh = await createMarket(t, creator);
-      // Hold the market row so the first request waits inside its transaction.
-      const blocker = new Client({ connectionString: databaseUrl(t.database) });
-      await blocker.connect();
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT 1 FROM markets WHERE id = $1 FOR UPDATE', [fresh.id]);
+      // Hold the market row so the first request waits inside its transaction, its key
+      // claimed; the second is sent once the first is seen queued on the lock.
+      const lock = await RowLock.take(t, 'markets', fresh.id);
       const payload = { marketId: fresh.id, outcome: 'NO', amount: '4.00' };
       const first = buy(t, trader, payload, { 'idempotency-key': 'k-inflight' });
-      await new Promise((r) => setTimeout(r, 300));
-      const second = await buy(t, trader, payload, { 'idempotency-key': 'k-inflight' });
-      expect(second.statusCode).toBe(409);
-      expect(second.json().error.code).toBe('IDEMPOTENCY_KEY_IN_FLIGHT');
-      await blocker.query('COMMIT');
-      await blocker.end();
+      try {
+        await lock.waitForWaiters(1, { running: MARKET_LOCK });
+        const second = await buy(t, trader, payload, { 'idempotency-key': 'k-inflight' });
+        expect(second.statusCode).toBe(409);
+        expect(second.json().error.code).toBe('IDEMPOTENCY_KEY_IN_FLIGHT');
+      } finally {
+        await lock.release();
+      }
       expect((await first).statusCode).toBe(201);
       expect(await sql(t, `SELECT id FROM trades WHERE market_id = $1`, [fresh.id])).toHaveLength(
         1,
