@@ -22,11 +22,10 @@ import { Pool } from 'pg';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, benchApiEnv } from './lib/api-env';
 import { activeMarketIds, deleteRedisKeys } from './lib/fixtures';
 import { ChildRegistry, canPin, freePort, waitForHttp } from './lib/processes';
+import { percentile } from './lib/stats';
 import type { LoadResult } from './lib/types';
 
 const ROOT = resolve(__dirname, '..', '..');
-const DATABASE_URL = BENCH_DATABASE_URL;
-const REDIS_URL = BENCH_REDIS_URL;
 const REDIS_PREFIX = 'bench-compare';
 const MARKETS = 1_000;
 
@@ -37,7 +36,11 @@ interface Server {
   results: LoadResult[];
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 function parseBuild(argument: string): { name: string; dir: string; node: string } {
   const match = /^([\w.-]+)=([^:]+)(?::(.+))?$/.exec(argument);
@@ -62,14 +65,14 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     ...benchApiEnv({
-      databaseUrl: DATABASE_URL,
-      redisUrl: REDIS_URL,
+      databaseUrl: BENCH_DATABASE_URL,
+      redisUrl: BENCH_REDIS_URL,
       redisPrefix: REDIS_PREFIX,
       jwtSecret: randomBytes(32).toString('hex'),
     }),
     EMBEDDINGS_PROVIDER: 'none',
   };
-  const db = new Pool({ connectionString: DATABASE_URL, max: 1 });
+  const db = new Pool({ connectionString: BENCH_DATABASE_URL, max: 1 });
   try {
     const ids = await activeMarketIds(db, MARKETS);
     if (ids.length === 0)
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
   } finally {
     await children.stopAll();
     await db.end();
-    await deleteRedisKeys(REDIS_URL, `${REDIS_PREFIX}:*`);
+    await deleteRedisKeys(BENCH_REDIS_URL, `${REDIS_PREFIX}:*`);
   }
 }
 

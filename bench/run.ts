@@ -28,8 +28,6 @@ import type { BenchOptions, MachineInfo, Scenario, ScenarioRecord } from './lib/
 
 const BENCH_DIST = __dirname;
 const ROOT = resolve(__dirname, '..', '..');
-const DATABASE_URL = BENCH_DATABASE_URL;
-const REDIS_URL = BENCH_REDIS_URL;
 const REDIS_PREFIX = process.env.BENCH_REDIS_PREFIX ?? 'bench';
 /** Known to scenarios (ctx.apiEnv) so they can mint access tokens as the API does. */
 const JWT_SECRET = process.env.BENCH_JWT_SECRET ?? randomBytes(32).toString('hex');
@@ -53,14 +51,14 @@ async function backgroundCores(): Promise<number | null> {
 
 /** Deletes the bench key space (rate-limit counters, cache) so every run starts cold. */
 function clearRedisPrefix(): Promise<number> {
-  return deleteRedisKeys(REDIS_URL, `${REDIS_PREFIX}:*`);
+  return deleteRedisKeys(BENCH_REDIS_URL, `${REDIS_PREFIX}:*`);
 }
 
 /** Environment of the API under test (also handed to scenarios that start another instance). */
 function apiEnv(): Record<string, string> {
   return benchApiEnv({
-    databaseUrl: DATABASE_URL,
-    redisUrl: REDIS_URL,
+    databaseUrl: BENCH_DATABASE_URL,
+    redisUrl: BENCH_REDIS_URL,
     redisPrefix: REDIS_PREFIX,
     jwtSecret: JWT_SECRET,
   });
@@ -95,8 +93,8 @@ async function runScenario(
     scenario: scenario.name,
     options,
     apiUrl: shared.apiUrl,
-    databaseUrl: DATABASE_URL,
-    redisUrl: REDIS_URL,
+    databaseUrl: BENCH_DATABASE_URL,
+    redisUrl: BENCH_REDIS_URL,
     redisPrefix: REDIS_PREFIX,
     db: shared.db,
     apiPid: shared.apiPid,
@@ -193,16 +191,18 @@ async function main(): Promise<number> {
         (background >= BACKGROUND_NOISY ? ' — results will be noisy' : ''),
     );
   }
-  say(`database ${DATABASE_URL}: ${(await ensureDatabase(DATABASE_URL)) ? 'created' : 'exists'}`);
+  say(
+    `database ${BENCH_DATABASE_URL}: ${(await ensureDatabase(BENCH_DATABASE_URL)) ? 'created' : 'exists'}`,
+  );
   say(`redis prefix "${REDIS_PREFIX}:": ${await clearRedisPrefix()} keys cleared`);
   say('starting the API (migrations run on start)…');
   const { url: apiUrl, pid: apiPid } = await startApi(options.pin);
   say(`API ready at ${apiUrl}${options.pin ? ` (CPU ${SERVER_CPU})` : ''}`);
 
-  const db = new Pool({ connectionString: DATABASE_URL, max: 4 });
+  const db = new Pool({ connectionString: BENCH_DATABASE_URL, max: 4 });
   let failures = 0;
   try {
-    const machine = await machineInfo(db, REDIS_URL);
+    const machine = await machineInfo(db, BENCH_REDIS_URL);
     say(`machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
     const command = commandLine(argv);
     for (const scenario of selected) {

@@ -7,9 +7,8 @@ export const scenario = defineScenario({
     '`GET /api/markets/:id/quote?outcome=YES&amount=10` rotating over 1,000 markets: rate ' +
     'limit with the cache read in its command (as `GET /api/markets/:id`), the LMSR quote ' +
     '(float64 where its error bound proves every digit, else 50-digit decimal.js), envelope. ' +
-    'Report only: ' +
-    'the reference is our own cache-hit `GET /api/markets/:id` over the same markets, so the ' +
-    'ratio is what the quote maths adds to a cached read.',
+    'Report only: the reference is our own cache-hit `GET /api/markets/:id` over the same ' +
+    'markets, so the ratio is what the quote maths adds to a cached read.',
   target: { kind: 'throughput-ratio', min: 0, text: 'report only (no fixed target)' },
   prepare: (ctx) => ensureSeeded(ctx),
   async run(ctx) {
